@@ -1,0 +1,142 @@
+import type { CapabilityReport, CapabilityName } from './capabilities.js';
+import { checkChannels, planChannel, capabilityError, type ChannelPlan } from './capability-check.js';
+import { ChannelRuntime, type ChannelHost } from './channel.js';
+import { ChannelNameSchema, ChannelSpecSchema, ConnectOptionsSchema, parseConfig, type ResolvedChannelSpec } from './config.js';
+import { ClosedError, ConfigError } from './errors.js';
+import { silentLogger, type Logger } from './logger.js';
+import { isBackendFactory, resolveBackendFactory } from './resolve-backend.js';
+import type { Backend } from './spi.js';
+import type { ActiveSubscription } from './subscription.js';
+import type { Bus, BusReport, ChannelSpec, ConnectOptions } from './types.js';
+
+type ConnectConfig = ReturnType<typeof ConnectOptionsSchema.parse>;
+
+class SwitchboardBus implements ChannelHost {
+  readonly source: string;
+  readonly closeTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly logger: Logger;
+  private readonly specs = new Map<string, ResolvedChannelSpec>();
+  private readonly plans = new Map<string, ChannelPlan>();
+  private readonly channels = new Map<string, ChannelRuntime>();
+  private readonly ensured = new Map<string, Promise<void>>();
+  private readonly subscriptions = new Set<ActiveSubscription>();
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    readonly backend: Backend,
+    config: ConnectConfig,
+    plans: Map<string, ChannelPlan>,
+  ) {
+    this.source = config.source;
+    this.closeTimeoutMs = config.closeTimeoutMs;
+    this.requestTimeoutMs = config.requestTimeoutMs;
+    this.logger = (config.logger as Logger | undefined) ?? silentLogger;
+    for (const [name, spec] of Object.entries(config.channels)) this.specs.set(name, spec);
+    for (const [name, plan] of plans) this.plans.set(name, plan);
+  }
+
+  get capabilities(): CapabilityReport {
+    return this.backend.capabilities;
+  }
+
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  assertOpen(): void {
+    if (this.closing !== undefined) throw new ClosedError('The bus is closed; connect() again to publish or subscribe');
+  }
+
+  ensure(name: string): Promise<void> {
+    let done = this.ensured.get(name);
+    if (done === undefined) {
+      const spec = this.specs.get(name) ?? ChannelSpecSchema.parse({});
+      done = this.backend.ensureChannel({ name, requires: spec.requires, groups: [...spec.groups], options: { ...spec.options, ...(spec.partitions !== undefined && { partitions: spec.partitions }), maxPriority: spec.maxPriority } });
+      // A failed declare may succeed later (broker back up): forget it so the next call retries.
+      done.catch(() => this.ensured.delete(name));
+      this.ensured.set(name, done);
+    }
+    return done;
+  }
+
+  track(subscription: ActiveSubscription): void {
+    this.subscriptions.add(subscription);
+    subscription.onClosed = () => this.subscriptions.delete(subscription);
+  }
+
+  channel(name: string, spec?: ChannelSpec): ChannelRuntime {
+    this.assertOpen();
+    const existing = this.channels.get(name);
+    if (existing !== undefined && spec === undefined) return existing;
+    let resolved = this.specs.get(name);
+    if (spec !== undefined) {
+      if (resolved !== undefined) {
+        throw new ConfigError(`Channel "${name}" is already declared; call bus.channel("${name}") without a spec`);
+      }
+      parseConfig(ChannelNameSchema, name, `channel name "${name}"`);
+      resolved = parseConfig(ChannelSpecSchema, spec, `declaration of channel "${name}"`);
+      const { plan, problems } = planChannel(this.backend, name, resolved.requires);
+      if (problems.length > 0) throw capabilityError(this.backend.name, problems);
+      this.specs.set(name, resolved);
+      this.plans.set(name, plan);
+    }
+    if (resolved === undefined) {
+      parseConfig(ChannelNameSchema, name, `channel name "${name}"`);
+      resolved = ChannelSpecSchema.parse({});
+      this.specs.set(name, resolved);
+      this.plans.set(name, { channel: name, capabilities: {} });
+    }
+    const runtime = new ChannelRuntime(name, resolved, this.plans.get(name) as ChannelPlan, this);
+    this.channels.set(name, runtime);
+    return runtime;
+  }
+
+  report(): BusReport {
+    const report: BusReport = { backend: this.backend.name, channels: {}, emulated: [], degraded: [] };
+    for (const [channel, plan] of this.plans) {
+      report.channels[channel] = plan.capabilities;
+      for (const [capability, planned] of Object.entries(plan.capabilities)) {
+        const entry = { channel, capability: capability as CapabilityName, detail: planned.detail };
+        if (planned.degraded) report.degraded.push(entry);
+        else if (planned.support === 'emulated') report.emulated.push(entry);
+      }
+    }
+    return report;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.allSettled([...this.subscriptions].map((s) => s.close()));
+      await this.backend.close();
+    })();
+    return this.closing;
+  }
+}
+
+/**
+ * Connects to the backend named by `url` (or the given `backend`), checks every declared
+ * channel's requirements against the backend's report before any traffic, and creates the
+ * declared channels' topology. Throws ConfigError, CapabilityError, ConnectionError or AuthError.
+ */
+export async function connect<const C extends Record<string, ChannelSpec> = {}>(options: ConnectOptions<C>): Promise<Bus<C>> {
+  const config = parseConfig(ConnectOptionsSchema, options, 'connect() options');
+  const given = config.backend as Parameters<typeof isBackendFactory>[0] | undefined;
+  const logger = (config.logger as Logger | undefined) ?? silentLogger;
+  const backend =
+    given === undefined
+      ? (await resolveBackendFactory(config.url)).create({ url: config.url, options: config.options, logger })
+      : isBackendFactory(given)
+        ? given.create({ url: config.url, options: config.options, logger })
+        : given;
+  const plans = checkChannels(backend, Object.fromEntries(Object.entries(config.channels).map(([name, spec]) => [name, spec.requires])));
+  await backend.connect();
+  const bus = new SwitchboardBus(backend, config, plans);
+  try {
+    await Promise.all(Object.keys(config.channels).map((name) => bus.ensure(name)));
+  } catch (error) {
+    await backend.close().catch(() => {});
+    throw error;
+  }
+  return bus as unknown as Bus<C>;
+}

@@ -1,0 +1,91 @@
+/** The ten semantics an application can declare on a channel. */
+export const CAPABILITY_NAMES = [
+  'fanout',
+  'workQueue',
+  'orderedByKey',
+  'priority',
+  'requestReply',
+  'replay',
+  'delayedDelivery',
+  'deadLetter',
+  'messageTtl',
+  'durable',
+] as const;
+
+export type CapabilityName = (typeof CAPABILITY_NAMES)[number];
+
+export type Support = 'native' | 'emulated' | 'unsupported';
+
+/** How one backend provides one capability. */
+export interface CapabilitySupport {
+  support: Support;
+  /** One sentence a person can act on: how it is done, or why it is not. */
+  detail: string;
+  /** Numbers that bound the capability, e.g. `{ maxPriority: 255 }` or `{ parallelism: 'partitions' }`. */
+  limits?: Record<string, number | string | boolean>;
+}
+
+/** A backend's full report: every capability, always. */
+export type CapabilityReport = Record<CapabilityName, CapabilitySupport>;
+
+/**
+ * What a channel needs: `true` = native or emulated, `'native'` = native only,
+ * `'preferred'` = use when available, otherwise proceed and record the degradation.
+ */
+export type Requirement = true | 'native' | 'preferred';
+export type Requirements = Partial<Record<CapabilityName, Requirement | false>>;
+
+/** Support levels of the backends Switchboard ships, used for `satisfiedBy` hints and memory profiles. */
+export const KNOWN_SUPPORT: Record<'memory' | 'rabbitmq' | 'kafka', Record<CapabilityName, Support>> = {
+  memory: {
+    fanout: 'native',
+    workQueue: 'native',
+    orderedByKey: 'native',
+    priority: 'native',
+    requestReply: 'native',
+    replay: 'native',
+    delayedDelivery: 'native',
+    deadLetter: 'native',
+    messageTtl: 'native',
+    durable: 'unsupported',
+  },
+  rabbitmq: {
+    fanout: 'native',
+    workQueue: 'native',
+    orderedByKey: 'emulated',
+    priority: 'native',
+    requestReply: 'native',
+    replay: 'native',
+    delayedDelivery: 'emulated',
+    deadLetter: 'native',
+    messageTtl: 'native',
+    durable: 'native',
+  },
+  kafka: {
+    fanout: 'native',
+    workQueue: 'native',
+    orderedByKey: 'native',
+    priority: 'unsupported',
+    requestReply: 'emulated',
+    replay: 'native',
+    delayedDelivery: 'unsupported',
+    deadLetter: 'emulated',
+    messageTtl: 'unsupported',
+    durable: 'native',
+  },
+};
+
+export type KnownBackend = keyof typeof KNOWN_SUPPORT;
+
+/** True when `support` meets `requirement` (a `'preferred'` requirement is always met, possibly degraded). */
+export function satisfies(requirement: Requirement, support: Support): boolean {
+  if (requirement === 'preferred') return true;
+  if (requirement === 'native') return support === 'native';
+  return support !== 'unsupported';
+}
+
+/** Enabled = declared with any requirement other than `false`. */
+export function isDeclared(requires: Requirements, name: CapabilityName): boolean {
+  const r = requires[name];
+  return r !== undefined && r !== false;
+}

@@ -1,0 +1,92 @@
+import {
+  CAPABILITY_NAMES,
+  KNOWN_SUPPORT,
+  satisfies,
+  type CapabilityName,
+  type CapabilityReport,
+  type CapabilitySupport,
+  type Requirement,
+  type Requirements,
+} from './capabilities.js';
+import { CapabilityError, type CapabilityProblem } from './errors.js';
+import type { Backend } from './spi.js';
+
+/** What the plan decided for one declared capability on one channel. */
+export interface PlannedCapability extends CapabilitySupport {
+  required: Requirement;
+  /** `'preferred'` requirement the backend cannot meet: the channel runs without it. */
+  degraded: boolean;
+}
+
+export interface ChannelPlan {
+  channel: string;
+  capabilities: Partial<Record<CapabilityName, PlannedCapability>>;
+}
+
+/** The backend's report for one channel, with its per-channel adjustments (conflicts) applied. */
+export function channelReport(backend: Backend, channel: string, requires: Requirements): CapabilityReport {
+  const overrides = backend.channelCapabilities?.(channel, requires);
+  return overrides === undefined ? backend.capabilities : { ...backend.capabilities, ...overrides };
+}
+
+function satisfiedBy(capability: CapabilityName, required: Requirement): string[] {
+  return Object.entries(KNOWN_SUPPORT)
+    .filter(([, table]) => satisfies(required, table[capability]) && (required !== 'preferred' || table[capability] !== 'unsupported'))
+    .map(([name]) => name);
+}
+
+/** Plans one channel; returns the plan and every unmet requirement. */
+export function planChannel(
+  backend: Backend,
+  channel: string,
+  requires: Requirements,
+): { plan: ChannelPlan; problems: CapabilityProblem[] } {
+  const report = channelReport(backend, channel, requires);
+  const plan: ChannelPlan = { channel, capabilities: {} };
+  const problems: CapabilityProblem[] = [];
+  for (const name of CAPABILITY_NAMES) {
+    const required = requires[name];
+    if (required === undefined || required === false) continue;
+    const offered = report[name];
+    if (!satisfies(required, offered.support)) {
+      problems.push({
+        channel,
+        capability: name,
+        required,
+        support: offered.support,
+        reason: offered.detail,
+        satisfiedBy: satisfiedBy(name, required),
+      });
+    }
+    plan.capabilities[name] = { ...offered, required, degraded: required === 'preferred' && offered.support === 'unsupported' };
+  }
+  return { plan, problems };
+}
+
+/** Formats every problem into one error a person can act on. */
+export function capabilityError(backendName: string, problems: CapabilityProblem[]): CapabilityError {
+  const channels = new Set(problems.map((p) => p.channel));
+  const lines = problems.map((p) => {
+    const wanted = p.required === 'native' ? "requires 'native'" : 'requires it';
+    const alternatives = p.satisfiedBy.length > 0 ? ` Satisfied by: ${p.satisfiedBy.join(', ')}.` : '';
+    return `  - channel "${p.channel}" ${wanted} for ${p.capability}, but ${backendName} reports ${p.support}: ${p.reason}${alternatives}`;
+  });
+  const message =
+    `Backend "${backendName}" cannot provide what ${channels.size} channel${channels.size > 1 ? 's' : ''} declared ` +
+    `(${problems.length} problem${problems.length > 1 ? 's' : ''}):\n${lines.join('\n')}\n` +
+    `Use a backend that satisfies it, or declare the capability as 'preferred' to run without it (recorded in bus.report()).`;
+  return new CapabilityError(message, problems);
+}
+
+/** Plans every channel and throws one CapabilityError listing every problem on every channel. */
+export function checkChannels(backend: Backend, channels: Record<string, Requirements>): Map<string, ChannelPlan> {
+  const plans = new Map<string, ChannelPlan>();
+  const problems: CapabilityProblem[] = [];
+  for (const [channel, requires] of Object.entries(channels)) {
+    const result = planChannel(backend, channel, requires);
+    plans.set(channel, result.plan);
+    problems.push(...result.problems);
+  }
+  if (problems.length > 0) throw capabilityError(backend.name, problems);
+  return plans;
+}

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { CAPABILITY_NAMES, type CapabilityName } from './capabilities.js';
+import { ConfigError } from './errors.js';
+
+/** Channel names travel to every broker, so they use the character set all of them accept. */
+export const CHANNEL_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+
+export const ChannelNameSchema = z
+  .string()
+  .regex(CHANNEL_NAME_PATTERN, 'use 1-200 characters from A-Z a-z 0-9 . _ - starting with a letter or digit');
+
+export const RequirementSchema = z.union([z.literal(true), z.literal(false), z.literal('native'), z.literal('preferred')]);
+
+export const RequirementsSchema = z.strictObject(
+  Object.fromEntries(CAPABILITY_NAMES.map((name) => [name, RequirementSchema.optional()])) as Record<
+    CapabilityName,
+    z.ZodOptional<typeof RequirementSchema>
+  >,
+);
+
+const zodLike = z.custom<{ safeParse: (value: unknown) => unknown }>(
+  (value) => typeof value === 'object' && value !== null && typeof (value as { safeParse?: unknown }).safeParse === 'function',
+  'expected a zod schema (an object with safeParse)',
+);
+
+export const RetrySchema = z.strictObject({
+  /** Total handler attempts, including the first. 1 = no retry. */
+  maxAttempts: z.number().int().min(1).max(1000).default(5),
+  initialDelayMs: z.number().min(0).default(200),
+  maxDelayMs: z.number().min(0).default(30_000),
+  factor: z.number().min(1).default(2),
+  /** Fraction of each delay that is randomised (0 = none, 1 = full jitter). */
+  jitter: z.number().min(0).max(1).default(0.2),
+});
+
+export type RetryOptions = z.input<typeof RetrySchema>;
+export type RetryPolicy = z.output<typeof RetrySchema>;
+
+export const ChannelSpecSchema = z.strictObject({
+  requires: RequirementsSchema.default({}),
+  schema: zodLike.optional(),
+  replySchema: zodLike.optional(),
+  /** Subscriber groups that exist from the start: messages published before they subscribe are kept for them. */
+  groups: z.array(z.string().regex(CHANNEL_NAME_PATTERN, 'invalid group name')).default([]),
+  /** Highest priority level (only with `priority`). */
+  maxPriority: z.number().int().min(1).max(255).default(10),
+  /** Partitions for backends that partition (Kafka). */
+  partitions: z.number().int().min(1).max(10_000).optional(),
+  /** Backend-specific channel options. */
+  options: z.record(z.string(), z.unknown()).default({}),
+});
+
+export type ChannelSetupInput = z.input<typeof ChannelSpecSchema>;
+export type ResolvedChannelSpec = z.output<typeof ChannelSpecSchema>;
+
+export const SubscribeOptionsSchema = z.strictObject({
+  concurrency: z.number().int().min(1).max(10_000).default(16),
+  retry: RetrySchema.default(RetrySchema.parse({})),
+  /** How long `close()` waits for in-flight handlers. */
+  drainTimeoutMs: z.number().int().min(0).optional(),
+});
+
+const loggerLike = z.custom<{ warn: unknown }>(
+  (value) => typeof value === 'object' && value !== null && typeof (value as { warn?: unknown }).warn === 'function',
+  'expected a logger with debug/info/warn/error',
+);
+
+const backendLike = z.custom<object>(
+  (value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    (typeof (value as { create?: unknown }).create === 'function' || typeof (value as { publish?: unknown }).publish === 'function'),
+  'expected a BackendFactory (with create) or a Backend instance',
+);
+
+export const ConnectOptionsSchema = z.strictObject({
+  url: z.string().min(1, 'url is required, e.g. memory://, amqp://host:5672, kafka://host:9092'),
+  backend: backendLike.optional(),
+  channels: z.record(ChannelNameSchema, ChannelSpecSchema).default({}),
+  /** Backend-specific connection options (TLS, client ids, ...), validated by the backend. */
+  options: z.record(z.string(), z.unknown()).default({}),
+  logger: loggerLike.optional(),
+  /** CloudEvents `source` attribute for published messages. */
+  source: z.string().min(1).default('switchboard'),
+  closeTimeoutMs: z.number().int().min(0).default(10_000),
+  requestTimeoutMs: z.number().int().min(1).default(5_000),
+});
+
+/** Turns a ZodError into a ConfigError that names the field and, for unknown keys, the valid ones. */
+export function parseConfig<T extends z.ZodType>(schema: T, input: unknown, what: string): z.output<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const path = issue.path.map(String).join('.') || '(root)';
+    if (issue.code === 'unrecognized_keys') {
+      const keys = issue.keys.join(', ');
+      const where = issue.path.map(String);
+      const validNames = where.at(-1) === 'requires' ? ` Valid capabilities: ${CAPABILITY_NAMES.join(', ')}.` : '';
+      return `${path}: unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}.${validNames}`;
+    }
+    return `${path}: ${issue.message}`;
+  });
+  throw new ConfigError(`Invalid ${what}: ${lines.join('; ')}`, { cause: result.error });
+}

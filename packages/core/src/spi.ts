@@ -1,0 +1,134 @@
+/**
+ * Backend SPI: what a broker adapter implements. A backend moves bytes and translates broker
+ * semantics; everything else (validation, envelope, retry, dead-letter routing, dispatch,
+ * capability checks, lifecycle) is done once, in core.
+ */
+import type { CapabilityName, CapabilityReport, CapabilitySupport, Requirements } from './capabilities.js';
+import type { Logger } from './logger.js';
+
+/**
+ * A message as the backend sees it. `headers` already hold the CloudEvents attributes named for
+ * the backend's protocol binding (see {@link Backend.binding}), plus the application's headers.
+ */
+export interface WireMessage {
+  body: Buffer;
+  /** Partition / ordering key. */
+  key?: string;
+  headers: Record<string, string>;
+  /** Message id, also present in headers; backends may map it to a native property. */
+  id: string;
+  /** Milliseconds since epoch when the application published it. */
+  timestamp: number;
+  /** Only set on channels that declared `priority`. 0 = lowest. */
+  priority?: number;
+  /** Only set on channels that declared `delayedDelivery`. */
+  delayMs?: number;
+  /** Only set on channels that declared `messageTtl`. */
+  ttlMs?: number;
+}
+
+/** One received message handed from the backend to core. Core settles it exactly once. */
+export interface Delivery extends WireMessage {
+  /** True when the broker says it may have been delivered before. */
+  redelivered: boolean;
+  /** Opaque resume point `replay({ from: { position } })` accepts back; absent where the backend has none. */
+  position?: string;
+  /** Settle as done: ack / mark offset. May resolve later than the call returns (batched commits). */
+  ack(): void;
+  /**
+   * Optional: give the message back to the same subscriber group after `delayMs`, with `headers`
+   * replacing the original headers (core bumps the attempt count there). The backend acks the
+   * original once the re-delivery is safely stored. When absent, core retries in-process.
+   */
+  retryLater?(delayMs: number, headers: Record<string, string>): Promise<void>;
+  /** Present on request deliveries (`respond`): send `message` as the reply. Core acks afterwards. */
+  reply?(message: WireMessage): Promise<void>;
+}
+
+/**
+ * Called by the backend for every delivery. The returned promise resolves when core has room for
+ * more (backpressure); push backends may ignore it because prefetch already bounds them, pull
+ * backends await it before handing over the next message.
+ */
+export type DeliverFn = (delivery: Delivery) => void | Promise<void>;
+
+/** A live consumer. `stop()` stops new deliveries; settled messages keep being committed until `close()`. */
+export interface ConsumerHandle {
+  /** Stop fetching / cancel the consumer; in-flight deliveries may still be acked. */
+  stop(): Promise<void>;
+  /** Commit what was acked and release broker resources. Called after core drained in-flight work. */
+  close(): Promise<void>;
+}
+
+export interface ConsumeOptions {
+  /** Max messages core will handle at once for this subscription (sets prefetch / batch sizes). */
+  concurrency: number;
+  /** Whether the channel declared `orderedByKey` (backends that emulate it must honour it). */
+  orderedByKey: boolean;
+}
+
+export type ReplayFrom = 'earliest' | 'latest' | { position: string } | { timestamp: Date };
+
+/** What core knows about a channel when it asks the backend to prepare it. */
+export interface ChannelSetup {
+  name: string;
+  requires: Requirements;
+  /** Subscriber groups declared up front: messages published before their first subscriber must be kept. */
+  groups: string[];
+  /** Backend-specific channel options from the declaration (e.g. `partitions`, `maxPriority`). */
+  options: Record<string, unknown>;
+}
+
+export interface RequestOptions {
+  timeoutMs: number;
+}
+
+/** A backend instance, one per bus. Every method may be called concurrently. */
+export interface Backend {
+  /** Short stable name: 'memory', 'rabbitmq', 'kafka'. */
+  readonly name: string;
+  /** Prefix for CloudEvents attributes in headers: `ce_` (Kafka binding) or `cloudEvents:` (AMQP binding). */
+  readonly binding: { headerPrefix: string };
+  /** What the backend can do in general. Must list all ten capabilities. */
+  readonly capabilities: CapabilityReport;
+  /** Largest message (body plus headers, in bytes) the broker accepts; core rejects bigger ones up front. */
+  readonly maxMessageBytes?: number;
+  /**
+   * Per-channel view: the same report, adjusted for what this channel declared together (for
+   * example, RabbitMQ streams cannot be priority queues). Default: `capabilities`.
+   */
+  channelCapabilities?(channel: string, requires: Requirements): Partial<Record<CapabilityName, CapabilitySupport>>;
+
+  /** Open connections. Rejects with ConnectionError / AuthError / ConfigError. */
+  connect(): Promise<void>;
+  /** Create / check broker topology for a channel. Idempotent. */
+  ensureChannel(setup: ChannelSetup): Promise<void>;
+  /** Publish and resolve once the broker confirmed every message. */
+  publish(channel: string, messages: WireMessage[]): Promise<void>;
+  /** Start a subscriber-group consumer. Resolves once a message published afterwards will reach it. */
+  consume(channel: string, group: string, options: ConsumeOptions, deliver: DeliverFn): Promise<ConsumerHandle>;
+  /** Read retained history from `from`, then continue live. Must not move any group's committed position. */
+  replay?(channel: string, from: ReplayFrom, options: ConsumeOptions, deliver: DeliverFn): Promise<ConsumerHandle>;
+  /** Send a request and resolve with the reply. Rejects with TimeoutError / NoResponderError. */
+  request?(channel: string, message: WireMessage, options: RequestOptions): Promise<Delivery>;
+  /** Serve requests: every delivery carries `reply()`. Competing responders share requests. */
+  respond?(channel: string, options: ConsumeOptions, deliver: DeliverFn): Promise<ConsumerHandle>;
+  /** Close every connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Everything a backend factory gets from `connect()`. */
+export interface BackendContext {
+  url: string;
+  /** Backend-specific options from `connect({ options })`, validated by the backend's own schema. */
+  options: Record<string, unknown>;
+  logger: Logger;
+}
+
+/** What a backend package exports as `backendFactory`, and what `connect({ backend })` accepts. */
+export interface BackendFactory {
+  readonly name: string;
+  /** URL schemes without the colon, e.g. `['amqp', 'amqps']`. */
+  readonly schemes: readonly string[];
+  create(context: BackendContext): Backend;
+}

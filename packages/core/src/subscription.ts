@@ -1,0 +1,46 @@
+import type { Dispatcher } from './dispatcher.js';
+import type { Logger } from './logger.js';
+import type { ConsumerHandle, Delivery } from './spi.js';
+import type { Subscription } from './types.js';
+
+/** A running consumer: backend handle + core dispatcher, closed in that order. */
+export class ActiveSubscription implements Subscription {
+  private closing: Promise<void> | undefined;
+  onClosed: (() => void) | undefined;
+
+  constructor(
+    private readonly handle: ConsumerHandle,
+    private readonly dispatcher: Dispatcher<Delivery>,
+    private readonly abort: AbortController,
+    private readonly drainTimeoutMs: number,
+    private readonly logger: Logger,
+    private readonly channel: string,
+  ) {}
+
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    try {
+      await this.handle.stop();
+      const drained = await this.dispatcher.drain(this.drainTimeoutMs);
+      if (!drained) {
+        this.logger.warn('switchboard: handlers still running after the drain timeout; their messages stay unacked and will be delivered again', {
+          channel: this.channel,
+          inFlight: this.dispatcher.inFlight,
+          drainTimeoutMs: this.drainTimeoutMs,
+        });
+      }
+      this.abort.abort();
+      await this.handle.close();
+    } finally {
+      this.onClosed?.();
+    }
+  }
+}
