@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // vitest is the application's test runner: never bundle it.
+  external: ['vitest', 'zod', '@switchboard/core', '@switchboard/memory'],
 });

@@ -69,6 +69,7 @@ export function deadLetterOf(delivery: Delivery, error: unknown, attempts: numbe
  */
 export function createDeliveryRunner(ctx: RunnerContext, handler: (message: Message) => unknown): (delivery: Delivery) => Promise<void> {
   const deadLetter = async (delivery: Delivery, error: unknown, attempts: number): Promise<void> => {
+    if (ctx.signal.aborted) return;
     await ctx.deadLetter(deadLetterOf(delivery, error, attempts, ctx));
     delivery.ack();
   };
@@ -89,7 +90,8 @@ export function createDeliveryRunner(ctx: RunnerContext, handler: (message: Mess
       for (;;) {
         try {
           await handler(toMessage(delivery, decoded, payload, attempt));
-          delivery.ack();
+          // Past the drain timeout the broker already took the message back: acking now could settle another delivery.
+          if (!ctx.signal.aborted) delivery.ack();
           return;
         } catch (error) {
           if (attempt >= ctx.retry.maxAttempts) {

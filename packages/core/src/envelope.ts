@@ -85,7 +85,7 @@ export function encodeMessage(input: EncodeInput, prefix: string): WireMessage {
 export interface DecodedMessage {
   payload: unknown;
   attributes: EnvelopeAttributes;
-  /** Application headers only (no CloudEvents attributes, no Switchboard headers). */
+  /** Application headers plus `sb-dead-*` on dead letters (no CloudEvents attributes, no attempt counter). */
   headers: Record<string, string>;
   attempt: number;
 }
@@ -95,7 +95,7 @@ export function decodeMessage(delivery: Delivery | WireMessage, prefix: string):
   const all = delivery.headers;
   const headers: Record<string, string> = {};
   for (const name in all) {
-    if (name.startsWith(prefix) || name === CONTENT_TYPE_HEADER || name.startsWith('sb-')) continue;
+    if (name.startsWith(prefix) || name === CONTENT_TYPE_HEADER || name === HEADERS.attempt) continue;
     headers[name] = all[name] as string;
   }
   const time = all[`${prefix}time`];
@@ -116,4 +116,31 @@ export function decodeMessage(delivery: Delivery | WireMessage, prefix: string):
     headers,
     attempt: Number.isFinite(attempt) && attempt >= 1 ? attempt : 1,
   };
+}
+
+/** Why a message was dead-lettered, read from a dead letter's headers. */
+export interface DeadLetterInfo {
+  error: string;
+  errorCode: string;
+  attempts: number;
+  channel: string;
+  group?: string;
+  time: Date;
+}
+
+/** The dead-letter details of a message received from a `<channel>.dead` channel, else undefined. */
+export function deadLetterInfo(message: { headers: Record<string, string> }): DeadLetterInfo | undefined {
+  const h = message.headers;
+  const channel = h[HEADERS.deadChannel];
+  if (channel === undefined) return undefined;
+  const info: DeadLetterInfo = {
+    error: h[HEADERS.deadError] ?? '',
+    errorCode: h[HEADERS.deadErrorCode] ?? '',
+    attempts: Number(h[HEADERS.deadAttempts] ?? 0),
+    channel,
+    time: new Date(h[HEADERS.deadTime] ?? 0),
+  };
+  const group = h[HEADERS.deadGroup];
+  if (group !== undefined) info.group = group;
+  return info;
 }

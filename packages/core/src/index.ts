@@ -30,11 +30,11 @@ export type { ChannelPlan, PlannedCapability } from './capability-check.js';
 export { parseConfig, RetrySchema, CHANNEL_NAME_PATTERN } from './config.js';
 export type { RetryOptions, RetryPolicy } from './config.js';
 export { backoffDelay } from './retry.js';
-export { encodeMessage, decodeMessage, HEADERS, CONTENT_TYPE_HEADER } from './envelope.js';
-export type { EnvelopeAttributes, DecodedMessage, EncodeInput } from './envelope.js';
+export { encodeMessage, decodeMessage, deadLetterInfo, HEADERS, CONTENT_TYPE_HEADER } from './envelope.js';
+export type { EnvelopeAttributes, DecodedMessage, DeadLetterInfo, EncodeInput } from './envelope.js';
 export { silentLogger } from './logger.js';
 export type { Logger } from './logger.js';
-export { SCHEME_BACKENDS, schemeOf } from './resolve-backend.js';
+export { SCHEME_BACKENDS, schemeOf, resolveBackendFactory } from './resolve-backend.js';
 export type {
   Backend,
   BackendContext,

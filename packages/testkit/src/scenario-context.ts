@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import {
+  connect,
+  type BackendFactory,
+  type Bus,
+  type CapabilityName,
+  type CapabilityReport,
+  type ChannelSpec,
+} from '@switchboard/core';
+
+/** A backend under test. */
+export interface ConformanceTarget {
+  /** Shown in test names, e.g. 'rabbitmq'. */
+  name: string;
+  /** URL every scenario connects to. Buses connected to the same URL must reach the same broker. */
+  url: string;
+  /** Passed as `connect({ options })`. */
+  options?: Record<string, unknown>;
+  /** Explicit backend; default: resolved from the URL scheme, like applications do. */
+  backend?: BackendFactory;
+  /** How long a scenario waits for a delivery. Default 15 000 ms. */
+  deliveryTimeoutMs?: number;
+}
+
+/** What every scenario group receives. */
+export interface ScenarioContext {
+  target: ConformanceTarget;
+  /** The backend's own report (read before any scenario runs). */
+  report: CapabilityReport;
+  supports(capability: CapabilityName): boolean;
+  /** Connects a bus that is closed after the scenario. */
+  connect<C extends Record<string, ChannelSpec>>(channels: C, extra?: { requestTimeoutMs?: number; closeTimeoutMs?: number }): Promise<Bus<C>>;
+  /** A channel or group name no other scenario (or earlier run) uses. */
+  unique(prefix: string): string;
+  deliveryTimeoutMs: number;
+}
+
+export function createScenarioContext(target: ConformanceTarget, report: CapabilityReport, opened: Set<Bus<never>>): ScenarioContext {
+  return {
+    target,
+    report,
+    supports: (capability) => report[capability].support !== 'unsupported',
+    deliveryTimeoutMs: target.deliveryTimeoutMs ?? 15_000,
+    unique: (prefix) => `sbt-${prefix}-${randomBytes(4).toString('hex')}`,
+    async connect(channels, extra) {
+      const bus = await connect({
+        url: target.url,
+        channels,
+        ...(target.options !== undefined && { options: target.options }),
+        ...(target.backend !== undefined && { backend: target.backend }),
+        ...extra,
+      });
+      opened.add(bus as unknown as Bus<never>);
+      return bus;
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import { connect, type Bus, type ChannelSpec, type KnownBackend } from '@switchboard/core';
+import { backendFactory } from '@switchboard/memory';
+
+export interface TestBusOptions<C extends Record<string, ChannelSpec>> {
+  channels?: C;
+  /** Report and enforce another backend's capabilities, so tests fail where production would. */
+  profile?: Exclude<KnownBackend, 'memory'>;
+  requestTimeoutMs?: number;
+  closeTimeoutMs?: number;
+}
+
+/**
+ * A bus on the embedded memory backend for application tests: no broker, real semantics.
+ * With `profile: 'kafka'` a channel that needs priority fails here exactly as it would on Kafka.
+ */
+export function createTestBus<const C extends Record<string, ChannelSpec> = {}>(options: TestBusOptions<C> = {}): Promise<Bus<C>> {
+  return connect({
+    url: options.profile === undefined ? 'memory://' : `memory://?profile=${options.profile}`,
+    backend: backendFactory,
+    ...(options.channels !== undefined && { channels: options.channels }),
+    ...(options.requestTimeoutMs !== undefined && { requestTimeoutMs: options.requestTimeoutMs }),
+    ...(options.closeTimeoutMs !== undefined && { closeTimeoutMs: options.closeTimeoutMs }),
+  });
+}
