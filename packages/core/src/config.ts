@@ -95,10 +95,42 @@ export function parseConfig<T extends z.ZodType>(schema: T, input: unknown, what
     if (issue.code === 'unrecognized_keys') {
       const keys = issue.keys.join(', ');
       const where = issue.path.map(String);
-      const validNames = where.at(-1) === 'requires' ? ` Valid capabilities: ${CAPABILITY_NAMES.join(', ')}.` : '';
-      return `${path}: unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}.${validNames}`;
+      if (where.at(-1) === 'requires') {
+        const hints = issue.keys.map((key) => closest(key, CAPABILITY_NAMES)).filter((hint) => hint !== undefined);
+        const didYouMean = hints.length > 0 ? ` Did you mean ${hints.join(', ')}?` : '';
+        return `${path}: unknown capability ${keys}.${didYouMean} Valid capabilities: ${CAPABILITY_NAMES.join(', ')}.`;
+      }
+      return `${path}: unknown key${issue.keys.length > 1 ? 's' : ''} ${keys}.`;
     }
     return `${path}: ${issue.message}`;
   });
   throw new ConfigError(`Invalid ${what}: ${lines.join('; ')}`, { cause: result.error });
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j] as number;
+      row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length] as number;
+}
+
+/** The valid name closest to a misspelt one, if it is close enough to be what was meant. */
+function closest(name: string, valid: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
+  for (const candidate of valid) {
+    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
 }

@@ -42,10 +42,10 @@ export interface ConnectOptions<C extends Record<string, ChannelSpec> = Record<s
   requestTimeoutMs?: number;
 }
 
-type Declared<R, K extends CapabilityName> = R extends { readonly [P in K]?: infer V }
-  ? [Exclude<V, undefined>] extends [never]
+type Declared<R, K extends CapabilityName> = K extends keyof R
+  ? [Exclude<R[K], undefined>] extends [never]
     ? false
-    : [Exclude<V, undefined>] extends [false]
+    : [Exclude<R[K], undefined>] extends [false]
       ? false
       : true
   : false;

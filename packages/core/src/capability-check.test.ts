@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { CAPABILITY_NAMES, KNOWN_SUPPORT, type CapabilityReport, type Requirements } from './capabilities.js';
+import { checkChannels, planChannel } from './capability-check.js';
+import { CapabilityError } from './errors.js';
+import type { Backend } from './spi.js';
+
+// Pure planning logic only needs the report part of a backend.
+function reportOnlyBackend(name: keyof typeof KNOWN_SUPPORT, conflicts?: Backend['channelCapabilities']): Backend {
+  const capabilities = Object.fromEntries(
+    CAPABILITY_NAMES.map((cap) => [cap, { support: KNOWN_SUPPORT[name][cap], detail: `${name} ${cap} detail` }]),
+  ) as CapabilityReport;
+  return { name, binding: { headerPrefix: 'ce_' }, capabilities, ...(conflicts && { channelCapabilities: conflicts }) } as Backend;
+}
+
+describe('capability planning', () => {
+  const kafka = reportOnlyBackend('kafka');
+
+  it('accepts native and emulated for true, only native for native', () => {
+    expect(planChannel(kafka, 'rpc', { requestReply: true }).problems).toEqual([]);
+    expect(planChannel(kafka, 'rpc', { requestReply: 'native' }).problems).toEqual([
+      expect.objectContaining({ channel: 'rpc', capability: 'requestReply', required: 'native', support: 'emulated', satisfiedBy: ['memory', 'rabbitmq'] }),
+    ]);
+  });
+
+  it("degrades a 'preferred' capability instead of failing, and says so in the plan", () => {
+    const { plan, problems } = planChannel(kafka, 'orders', { priority: 'preferred', workQueue: true });
+    expect(problems).toEqual([]);
+    expect(plan.capabilities.priority).toMatchObject({ degraded: true, support: 'unsupported' });
+    expect(plan.capabilities.workQueue).toMatchObject({ degraded: false, support: 'native' });
+  });
+
+  it('throws one CapabilityError listing every problem on every channel', () => {
+    const channels: Record<string, Requirements> = {
+      orders: { priority: true, delayedDelivery: true },
+      audit: { messageTtl: true, replay: 'native' },
+    };
+    let error: unknown;
+    try {
+      checkChannels(kafka, channels);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(CapabilityError);
+    const problems = (error as CapabilityError).problems;
+    expect(problems.map((p) => `${p.channel}.${p.capability}`)).toEqual(['orders.priority', 'orders.delayedDelivery', 'audit.messageTtl']);
+    expect(problems[0]?.satisfiedBy).toEqual(['memory', 'rabbitmq']);
+    expect((error as Error).message).toContain('channel "orders" requires it for priority, but kafka reports unsupported');
+    expect((error as Error).message).toContain("'preferred'");
+  });
+
+  it('applies per-channel conflicts reported by the backend', () => {
+    const rabbit = reportOnlyBackend('rabbitmq', (_channel, requires) =>
+      requires.priority && requires.replay ? { replay: { support: 'unsupported', detail: 'a stream queue cannot be a priority queue' } } : {},
+    );
+    expect(planChannel(rabbit, 'a', { replay: true }).problems).toEqual([]);
+    expect(planChannel(rabbit, 'b', { replay: true, priority: true }).problems).toEqual([
+      expect.objectContaining({ capability: 'replay', reason: 'a stream queue cannot be a priority queue' }),
+    ]);
+  });
+
+  it('ignores capabilities declared false', () => {
+    expect(planChannel(kafka, 'x', { priority: false }).problems).toEqual([]);
+  });
+});

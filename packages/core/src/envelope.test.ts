@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { decodeMessage, deadLetterInfo, encodeMessage, HEADERS } from './envelope.js';
+import type { Delivery } from './spi.js';
+
+const asDelivery = (wire: ReturnType<typeof encodeMessage>): Delivery => ({ ...wire, redelivered: false, ack: () => {} });
+
+describe('envelope', () => {
+  it('names CloudEvents attributes with the binding prefix', () => {
+    const wire = encodeMessage({ payload: { a: 1 }, source: 'svc', type: 'orders', id: 'x', traceparent: 'tp' }, 'ce_');
+    expect(wire.headers).toMatchObject({ ce_specversion: '1.0', ce_id: 'x', ce_source: 'svc', ce_type: 'orders', ce_traceparent: 'tp', 'content-type': 'application/json' });
+    const amqp = encodeMessage({ payload: 'x', source: 's', type: 't' }, 'cloudEvents:');
+    expect(Object.keys(amqp.headers).filter((k) => k.startsWith('cloudEvents:'))).toHaveLength(5);
+  });
+
+  it('round-trips payload, attributes and application headers, dropping reserved names', () => {
+    const wire = encodeMessage({ payload: [1, 'two'], source: 's', type: 't', headers: { tenant: 'a', ce_id: 'spoof' } }, 'ce_');
+    const decoded = decodeMessage(asDelivery(wire), 'ce_');
+    expect(decoded.payload).toEqual([1, 'two']);
+    expect(decoded.headers).toEqual({ tenant: 'a' });
+    expect(decoded.attributes.id).toBe(wire.id);
+    expect(decoded.attempt).toBe(1);
+  });
+
+  it('keeps bytes as bytes', () => {
+    const wire = encodeMessage({ payload: new Uint8Array([1, 2, 3]), source: 's', type: 't' }, 'ce_');
+    expect(wire.headers['content-type']).toBe('application/octet-stream');
+    expect(decodeMessage(asDelivery(wire), 'ce_').payload).toEqual(Buffer.from([1, 2, 3]));
+  });
+
+  it('reads the attempt counter and dead-letter details', () => {
+    const wire = encodeMessage({ payload: 1, source: 's', type: 't' }, 'ce_');
+    wire.headers[HEADERS.attempt] = '3';
+    wire.headers[HEADERS.deadChannel] = 'orders';
+    wire.headers[HEADERS.deadAttempts] = '3';
+    wire.headers[HEADERS.deadError] = 'boom';
+    const decoded = decodeMessage(asDelivery(wire), 'ce_');
+    expect(decoded.attempt).toBe(3);
+    expect(deadLetterInfo(decoded)).toMatchObject({ channel: 'orders', attempts: 3, error: 'boom' });
+    expect(deadLetterInfo({ headers: {} })).toBeUndefined();
+  });
+
+  it('throws on a body that is not valid JSON (the runner dead-letters it)', () => {
+    const wire = encodeMessage({ payload: 1, source: 's', type: 't' }, 'ce_');
+    wire.body = Buffer.from('{not json');
+    expect(() => decodeMessage(asDelivery(wire), 'ce_')).toThrow();
+  });
+});

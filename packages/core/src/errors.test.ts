@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AuthError,
+  CapabilityError,
+  ClosedError,
+  ConfigError,
+  ConnectionError,
+  ERROR_CODES,
+  MessageTooLargeError,
+  NoResponderError,
+  redactUrl,
+  RemoteError,
+  SchemaError,
+  SwitchboardError,
+  TimeoutError,
+} from './errors.js';
+
+describe('errors', () => {
+  it.each([
+    [new ConfigError('x'), 'SB_CONFIG', false],
+    [new CapabilityError('x'), 'SB_CAPABILITY', false],
+    [new SchemaError('x'), 'SB_SCHEMA', false],
+    [new TimeoutError('x'), 'SB_TIMEOUT', false],
+    [new ClosedError('x'), 'SB_CLOSED', false],
+    [new ConnectionError('x'), 'SB_CONNECTION', true],
+    [new AuthError('x'), 'SB_AUTH', false],
+    [new MessageTooLargeError('x', 2, 1), 'SB_MESSAGE_TOO_LARGE', false],
+    [new NoResponderError('x'), 'SB_NO_RESPONDER', false],
+    [new RemoteError('x'), 'SB_REMOTE', false],
+  ] as const)('%o has code %s and retriable %s', (error, code, retriable) => {
+    expect(error).toBeInstanceOf(SwitchboardError);
+    expect(error.code).toBe(code);
+    expect(error.retriable).toBe(retriable);
+    expect(error.name).toBe(error.constructor.name);
+    expect(SwitchboardError.is(error)).toBe(true);
+    expect((error.constructor as typeof SwitchboardError).code).toBe(code);
+  });
+
+  it('uses every code exactly once', () => {
+    const codes = Object.values(ERROR_CODES);
+    expect(new Set(codes).size).toBe(codes.length);
+    expect(codes.every((c) => /^SB_[A-Z_]+$/.test(c))).toBe(true);
+  });
+
+  it('keeps the cause and lets a retriable flag override', () => {
+    const cause = new Error('ECONNREFUSED');
+    const error = new ConnectionError('down', { cause, retriable: false });
+    expect(error.cause).toBe(cause);
+    expect(error.retriable).toBe(false);
+    expect(SwitchboardError.is(cause)).toBe(false);
+  });
+
+  it('redacts passwords from URLs', () => {
+    expect(redactUrl('amqp://bob:s3cret@rabbit:5672/vh')).toBe('amqp://bob:***@rabbit:5672/vh');
+    expect(redactUrl('failed amqps://alice:pw@h1,h2')).toBe('failed amqps://alice:***@h1,h2');
+    expect(redactUrl('kafka://h:9092')).toBe('kafka://h:9092');
+  });
+});
