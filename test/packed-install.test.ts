@@ -1,0 +1,69 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// An application installed from the packed packages (not workspace links) can resolve the memory
+// backend from the URL alone, with npm's hoisted layout and with pnpm's strict one.
+const root = join(import.meta.dirname, '..');
+const work = mkdtempSync(join(tmpdir(), 'switchboard-pack-'));
+const tarballs: Record<string, string> = {};
+
+beforeAll(() => {
+  for (const pkg of ['core', 'memory']) {
+    execFileSync('pnpm', ['pack', '--pack-destination', work], { cwd: join(root, 'packages', pkg), stdio: 'pipe' });
+  }
+  for (const file of readdirSync(work)) {
+    const match = /^switchboard-(core|memory)-.*\.tgz$/.exec(file);
+    if (match) tarballs[match[1] as string] = join(work, file);
+  }
+}, 120_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function makeApp(name: string): string {
+  const dir = join(work, name);
+  cpSync(join(root, 'test', 'packed-app'), dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({
+      name: `packed-${name}`,
+      private: true,
+      type: 'module',
+      dependencies: { '@switchboard/core': `file:${tarballs['core']}`, '@switchboard/memory': `file:${tarballs['memory']}`, zod: '^4.1.0' },
+    }),
+  );
+  return dir;
+}
+
+function checkResults(output: string): void {
+  const results = JSON.parse(output.trim().split('\n').at(-1) as string) as Record<string, unknown>;
+  expect(results).toMatchObject({
+    backend: 'memory',
+    priorityOrder: ['high', 'low'],
+    deadLetter: 'bad job',
+    reply: { echo: 'ping' },
+    replay: ['first'],
+    delayed: true,
+    afterClose: 'SB_CLOSED',
+  });
+  expect(results['unknownScheme']).toMatch(/^SB_CONFIG: Unknown URL scheme "nats:"/);
+  expect(results['misspelt']).toMatch(/^SB_CONFIG: .*unknown capability priorty\. Did you mean priority\?/);
+  expect(results['missingBackend']).toMatch(/^SB_CONFIG: .*npm install @switchboard\/kafka/);
+  expect(results['undeclared']).toMatch(/^SB_CAPABILITY: priority used on channel rpc but not declared/);
+}
+
+describe('packed packages in a fresh application', () => {
+  it('work when installed with npm', () => {
+    const dir = makeApp('npm');
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, stdio: 'pipe' });
+    checkResults(execFileSync('node', ['app.mjs'], { cwd: dir, encoding: 'utf8' }));
+  });
+
+  it('work when installed with pnpm (strict layout)', () => {
+    const dir = makeApp('pnpm');
+    execFileSync('pnpm', ['install', '--ignore-workspace', '--reporter=silent'], { cwd: dir, stdio: 'pipe' });
+    checkResults(execFileSync('node', ['app.mjs'], { cwd: dir, encoding: 'utf8' }));
+  });
+});
