@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/** RabbitMQ's own default for `max_message_size` (3.8+): 128 MiB. */
+export const BROKER_DEFAULT_MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
+
+const ReconnectSchema = z.strictObject({
+  /** First delay after the connection dropped. */
+  initialDelayMs: z.number().int().min(0).default(100),
+  /** Ceiling of the exponential backoff between reconnect attempts. */
+  maxDelayMs: z.number().int().min(1).default(5_000),
+  factor: z.number().min(1).default(2),
+  /** Fraction of each delay that is randomised so a fleet does not reconnect in lockstep. */
+  jitter: z.number().min(0).max(1).default(0.2),
+});
+
+/**
+ * Options of `connect({ url: 'amqp://…', options })`. Unknown keys are rejected so a typo fails
+ * at start-up instead of being ignored.
+ */
+export const RabbitOptionsSchema = z.strictObject({
+  /** TLS options passed to `tls.connect` for `amqps://` (ca, cert, key, servername, rejectUnauthorized…). */
+  tls: z.record(z.string(), z.unknown()).optional(),
+  /** AMQP heartbeat in seconds; 0 disables it. A URL `?heartbeat=` wins. */
+  heartbeatSeconds: z.number().int().min(0).max(3600).default(30),
+  /** Bound on one TCP + AMQP handshake attempt, per host. */
+  connectTimeoutMs: z.number().int().min(100).default(5_000),
+  /**
+   * How long an operation (publish, declare, subscribe) waits for the broker during an outage,
+   * including re-sending unconfirmed messages after a reconnect, before it fails with a retriable
+   * ConnectionError.
+   */
+  operationTimeoutMs: z.number().int().min(1).default(30_000),
+  reconnect: ReconnectSchema.default(ReconnectSchema.parse({})),
+  /**
+   * Largest message (body plus headers) the broker accepts: set it to the broker's
+   * `max_message_size` when that is not RabbitMQ's default.
+   */
+  maxMessageBytes: z.number().int().min(1024).max(512 * 1024 * 1024).default(BROKER_DEFAULT_MAX_MESSAGE_BYTES),
+  /** Shown as the connection name in the management UI and `rabbitmqctl list_connections`. */
+  connectionName: z.string().min(1).default('switchboard'),
+});
+
+export type RabbitOptionsInput = z.input<typeof RabbitOptionsSchema>;
+export type RabbitOptions = z.output<typeof RabbitOptionsSchema>;
+
+/**
+ * Per-channel options (`channels.x.options`). Keys this backend does not know are ignored, not
+ * rejected, so one declaration can carry options for several backends.
+ */
+export const RabbitChannelOptionsSchema = z.object({
+  /** Highest priority level of the group queues (`x-max-priority`), from the channel spec. */
+  maxPriority: z.number().int().min(1).max(255).default(10),
+  /** Stream retention for `replay` channels (`x-max-age`, e.g. `7D`, `12h`). */
+  streamMaxAge: z.string().regex(/^\d+(Y|M|D|h|m|s)$/, 'use a number and one of Y M D h m s, e.g. 7D').default('7D'),
+  /** Stream retention by size (`x-max-length-bytes`); unset = age only. */
+  streamMaxBytes: z.number().int().min(1).optional(),
+  /**
+   * Keep messages no group queue would receive in the `parked` group (alternate exchange).
+   * Default: on for `<channel>.dead`, so no dead letter is lost before someone subscribes.
+   */
+  keepUnrouted: z.boolean().optional(),
+});
+
+export type RabbitChannelOptions = z.output<typeof RabbitChannelOptionsSchema>;

@@ -1,0 +1,169 @@
+import {
+  ConfigError,
+  parseConfig,
+  type Backend,
+  type BackendContext,
+  type BackendFactory,
+  type CapabilityName,
+  type CapabilityReport,
+  type CapabilitySupport,
+  type ChannelSetup,
+  type ConsumeOptions,
+  type ConsumerHandle,
+  type Delivery,
+  type DeliverFn,
+  type Logger,
+  type ReplayFrom,
+  type RequestOptions,
+  type Requirements,
+  type WireMessage,
+  ClosedError,
+  silentLogger,
+} from '@switchboard/core';
+import { parseBrokerUrl } from './broker-url.js';
+import { groupSpec, replaySpec, respondSpec, type SpecContext } from './consumer-specs.js';
+import { delayBucket, MAX_DELAY_MS } from './delay-buckets.js';
+import { RabbitOptionsSchema, type RabbitOptions, type RabbitOptionsInput } from './options.js';
+import { QueueConsumer, type QueueConsumerSpec } from './queue-consumer.js';
+import { rabbitCapabilities, rabbitChannelCapabilities } from './rabbit-capabilities.js';
+import { RabbitConnection } from './rabbit-connection.js';
+import { RabbitPublisher, type Outgoing } from './rabbit-publisher.js';
+import { RabbitRequester } from './rabbit-requester.js';
+import { RabbitTopology, type ChannelTopology } from './rabbit-topology.js';
+import { exchangeName } from './topology-names.js';
+import { HEADER_PREFIX, toPublish } from './wire-properties.js';
+
+/**
+ * The RabbitMQ backend: one AMQP connection (recovered automatically), a publisher-confirms
+ * channel, a channel per consumer and throwaway channels for declares.
+ */
+class RabbitBackend implements Backend {
+  readonly name = 'rabbitmq';
+  readonly binding = { headerPrefix: HEADER_PREFIX };
+  readonly capabilities: CapabilityReport;
+  readonly maxMessageBytes: number;
+  private readonly connection: RabbitConnection;
+  private readonly topology: RabbitTopology;
+  private readonly publisher: RabbitPublisher;
+  private readonly requester: RabbitRequester;
+  private readonly consumers = new Set<QueueConsumer>();
+  private closed: Promise<void> | undefined;
+
+  constructor(
+    url: string,
+    private readonly options: RabbitOptions,
+    private readonly logger: Logger,
+  ) {
+    this.capabilities = rabbitCapabilities(options.maxMessageBytes);
+    this.maxMessageBytes = options.maxMessageBytes;
+    this.connection = new RabbitConnection(parseBrokerUrl(url), options, logger);
+    this.topology = new RabbitTopology(this.connection, options.operationTimeoutMs, logger);
+    this.publisher = new RabbitPublisher(this.connection, options.operationTimeoutMs, logger);
+    this.requester = new RabbitRequester(this.connection);
+  }
+
+  channelCapabilities(_channel: string, requires: Requirements): Partial<Record<CapabilityName, CapabilitySupport>> {
+    return rabbitChannelCapabilities(this.capabilities, requires);
+  }
+
+  connect(): Promise<void> {
+    return this.connection.open();
+  }
+
+  async ensureChannel(setup: ChannelSetup): Promise<void> {
+    this.assertOpen();
+    await this.topology.ensureChannel(setup);
+  }
+
+  async publish(channel: string, messages: WireMessage[]): Promise<void> {
+    this.assertOpen();
+    const topology = await this.channelTopology(channel);
+    const outgoing: Outgoing[] = [];
+    for (const message of messages) {
+      if (message.delayMs !== undefined && message.delayMs > 0) {
+        if (message.delayMs > MAX_DELAY_MS) {
+          throw new ConfigError(`delayMs ${message.delayMs} on channel "${channel}" exceeds RabbitMQ's emulated maximum of ${MAX_DELAY_MS} ms (ten days); schedule longer delays in a database`);
+        }
+        const queue = await this.topology.ensureDelayQueue(topology.name, undefined, delayBucket(message.delayMs));
+        outgoing.push({ exchange: '', routingKey: queue, channel, plan: toPublish(message, { delayMs: message.delayMs }) });
+      } else {
+        outgoing.push({ exchange: exchangeName(channel), routingKey: '', channel, plan: toPublish(message) });
+      }
+    }
+    await this.publisher.publish(outgoing);
+  }
+
+  async consume(channel: string, group: string, options: ConsumeOptions, deliver: DeliverFn): Promise<ConsumerHandle> {
+    const topology = await this.channelTopology(channel);
+    return this.startConsumer(groupSpec(this.specContext(), topology, group, options), deliver);
+  }
+
+  async replay(channel: string, from: ReplayFrom, options: ConsumeOptions, deliver: DeliverFn): Promise<ConsumerHandle> {
+    const topology = await this.channelTopology(channel);
+    if (!topology.replay) throw new ConfigError(`replay() on channel "${channel}": declare requires: { replay: true } so its stream exists`);
+    return this.startConsumer(replaySpec(topology, from, options), deliver);
+  }
+
+  async respond(channel: string, options: ConsumeOptions, deliver: DeliverFn): Promise<ConsumerHandle> {
+    return this.startConsumer(respondSpec(this.specContext(), channel, options), deliver);
+  }
+
+  request(channel: string, message: WireMessage, options: RequestOptions): Promise<Delivery> {
+    this.assertOpen();
+    return this.requester.request(channel, message, options.timeoutMs);
+  }
+
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      await Promise.allSettled([...this.consumers].map((consumer) => consumer.close()));
+      await this.requester.close();
+      await this.connection.close();
+    })();
+    return this.closed;
+  }
+
+  private assertOpen(): void {
+    if (this.closed !== undefined) throw new ClosedError('The RabbitMQ backend is closed');
+  }
+
+  private specContext(): SpecContext {
+    return { topology: this.topology, publisher: this.publisher };
+  }
+
+  /** Core ensures every channel before using it; a direct SPI caller gets the defaults. */
+  private async channelTopology(channel: string): Promise<ChannelTopology> {
+    return this.topology.get(channel) ?? (await this.topology.ensureChannel({ name: channel, requires: {}, groups: [], options: {} }));
+  }
+
+  private async startConsumer(spec: QueueConsumerSpec, deliver: DeliverFn): Promise<ConsumerHandle> {
+    this.assertOpen();
+    const consumer = new QueueConsumer(this.connection, spec, deliver, this.options.operationTimeoutMs, this.logger);
+    await consumer.start();
+    this.consumers.add(consumer);
+    return {
+      stop: () => consumer.stop(),
+      close: async () => {
+        this.consumers.delete(consumer);
+        await consumer.close();
+      },
+    };
+  }
+}
+
+/**
+ * Creates a RabbitMQ backend for `amqp://` / `amqps://` urls: `user:pass@host:port/vhost`,
+ * several comma-separated hosts for a cluster. Throws ConfigError for bad options.
+ */
+export function createRabbitBackend(url: string, options: RabbitOptionsInput = {}, logger: Logger = silentLogger): Backend {
+  const parsed = parseConfig(RabbitOptionsSchema, options, 'RabbitMQ options');
+  return new RabbitBackend(url, parsed, logger);
+}
+
+/** What `connect()` loads for `amqp://` and `amqps://` urls. */
+export const backendFactory: BackendFactory = {
+  name: 'rabbitmq',
+  schemes: ['amqp', 'amqps'],
+  create(context: BackendContext): Backend {
+    return createRabbitBackend(context.url, context.options as RabbitOptionsInput, context.logger);
+  },
+};

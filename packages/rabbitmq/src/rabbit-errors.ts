@@ -1,0 +1,85 @@
+import { AuthError, ConfigError, ConnectionError, MessageTooLargeError, SwitchboardError } from '@switchboard/core';
+
+/** What an error translation knows about where the error happened. */
+export interface ErrorContext {
+  /** `user@host:port/vhost`, never the password. */
+  endpoint: string;
+  /** The operation, e.g. `declaring queue orders.billing`. */
+  operation?: string;
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+
+function textOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** amqplib puts the AMQP reply code on `code` for channel/connection closes and the errno string for sockets. */
+function codeOf(error: unknown): string | number | undefined {
+  return (error as { code?: string | number } | null)?.code;
+}
+
+/** True for errors that mean "the connection or channel went away": repeat on a new one. */
+export function isConnectionLoss(error: unknown): boolean {
+  if (SwitchboardError.is(error)) return error.code === ConnectionError.code;
+  const code = codeOf(error);
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+  // AMQP reply codes: 320 connection-forced (broker stopping), 5xx framing/internal; 4xx are the caller's fault.
+  if (typeof code === 'number') return code === 320 || code >= 500;
+  const text = textOf(error);
+  return (error as Error | null)?.name === 'IllegalOperationError' || /channel (closed|ended)|connection (closed|ended)|socket closed|ETIMEDOUT|heartbeat/i.test(text);
+}
+
+/** Converts an amqplib / socket error into Switchboard's typed errors. Never includes a password. */
+export function translateRabbitError(error: unknown, ctx: ErrorContext): SwitchboardError {
+  if (SwitchboardError.is(error)) return error;
+  const text = textOf(error);
+  const code = codeOf(error);
+  const where = ctx.operation === undefined ? `RabbitMQ at ${ctx.endpoint}` : `${ctx.operation} on RabbitMQ at ${ctx.endpoint}`;
+  const user = ctx.endpoint.split('@')[0];
+
+  if (/ACCESS[-_]REFUSED/.test(text) && /Login was refused|Handshake terminated/i.test(text)) {
+    return new AuthError(`RabbitMQ at ${ctx.endpoint} refused the login of user "${user}" (ACCESS_REFUSED): check the user name and password in the url`, { cause: error });
+  }
+  if (/Expected ConnectionOpenOk; got <ConnectionClose/.test(text)) {
+    return new AuthError(
+      `RabbitMQ at ${ctx.endpoint} refused to open the vhost for user "${user}": the vhost does not exist or the user has no permissions on it (rabbitmqctl list_permissions -p <vhost>)`,
+      { cause: error },
+    );
+  }
+  if (code === 403 || /ACCESS[-_]REFUSED/.test(text)) {
+    return new AuthError(`${where} was refused: user "${user}" lacks the permission (${text.replace(/^.*ACCESS_REFUSED - /, '')})`, { cause: error });
+  }
+  const size = /message size (\d+) is larger than configured max size (\d+)/.exec(text);
+  if (size !== null) {
+    const [, actual = '0', limit = '0'] = size;
+    return new MessageTooLargeError(
+      `RabbitMQ at ${ctx.endpoint} refused a ${actual}-byte message: its max_message_size is ${limit} bytes; send a reference instead of the payload, or raise max_message_size and the maxMessageBytes option`,
+      Number(actual),
+      Number(limit),
+      { cause: error },
+    );
+  }
+  if (error instanceof RangeError && /field table/.test(text)) {
+    return new MessageTooLargeError(`${where} failed: the message headers do not fit in one AMQP frame (${text}); move large values from headers into the body`, 0, 0, { cause: error });
+  }
+  const inequivalent = /inequivalent arg '([^']+)' for (queue|exchange) '([^']+)' in vhost '[^']*': received (.*) but current is (.*)"?$/.exec(text);
+  if (inequivalent !== null) {
+    const [, arg, kind, name, received, current] = inequivalent;
+    return new ConfigError(
+      `RabbitMQ ${kind} "${name}" already exists with ${arg} = ${String(current).replace(/"$/, '')}, but this channel declares ${received}: ` +
+        `delete the ${kind} (rabbitmqctl delete_${kind} ${name}) or change the channel declaration to match`,
+      { cause: error },
+    );
+  }
+  if (code === 406 || code === 404 || code === 405) {
+    return new ConfigError(`${where} failed: ${text}`, { cause: error });
+  }
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) {
+    return new ConnectionError(`Cannot reach RabbitMQ at ${ctx.endpoint}: ${code}; is the broker running and the url right?`, { cause: error });
+  }
+  if (isConnectionLoss(error)) {
+    return new ConnectionError(`${where} failed: the connection to RabbitMQ was lost (${text}); it is retried automatically`, { cause: error });
+  }
+  return new SwitchboardError(`${where} failed: ${text}`, { cause: error });
+}

@@ -1,0 +1,164 @@
+import type { ConfirmChannel } from 'amqplib';
+import { ConnectionError, MessageTooLargeError, SwitchboardError, type Logger } from '@switchboard/core';
+import type { RabbitConnection } from './rabbit-connection.js';
+import { isConnectionLoss, translateRabbitError } from './rabbit-errors.js';
+import type { PublishPlan } from './wire-properties.js';
+
+/** Where one message goes: exchange + routing key + its AMQP form. */
+export interface Outgoing {
+  exchange: string;
+  routingKey: string;
+  plan: PublishPlan;
+  /** Channel name, for error messages. */
+  channel: string;
+  mandatory?: boolean;
+}
+
+/** amqplib encodes the header table into a 64 KiB scratch buffer; leave room for the other properties. */
+const HEADER_TABLE_LIMIT = 64 * 1024 - 1024;
+
+function headerTableBytes(headers: Record<string, unknown> | undefined): number {
+  let size = 4;
+  for (const name in headers) {
+    const value = headers[name];
+    size += 2 + Buffer.byteLength(name) + 8 + (typeof value === 'string' ? Buffer.byteLength(value) + 4 : 0);
+  }
+  return size;
+}
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
+
+/**
+ * Publishes with publisher confirms, pipelined: the whole batch is written (pausing on 'drain'
+ * when amqplib's buffer is full), then every confirm is awaited. Messages whose confirm did not
+ * arrive because the connection dropped, or that the broker nacked, are sent again once the
+ * connection is back, until `operationTimeoutMs`: a resolved publish means every message is
+ * stored (at least once), a rejected one names why.
+ */
+export class RabbitPublisher {
+  constructor(
+    private readonly connection: RabbitConnection,
+    private readonly timeoutMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  async publish(messages: Outgoing[]): Promise<void> {
+    for (const message of messages) {
+      const bytes = headerTableBytes(message.plan.options.headers as Record<string, unknown> | undefined);
+      if (bytes > HEADER_TABLE_LIMIT) {
+        throw new MessageTooLargeError(
+          `Message headers of ${bytes} bytes on channel "${message.channel}" exceed the ${HEADER_TABLE_LIMIT}-byte AMQP header limit; move large values from headers into the body`,
+          bytes,
+          HEADER_TABLE_LIMIT,
+        );
+      }
+    }
+    const deadline = Date.now() + this.timeoutMs;
+    let pending = messages;
+    for (let round = 0; ; round++) {
+      await this.connection.whileBlocked(deadline);
+      let failure: unknown;
+      try {
+        const channel = await this.connection.confirmChannel(deadline);
+        const failed = await this.sendAll(channel, pending, deadline);
+        if (failed.messages.length === 0) return;
+        pending = failed.messages;
+        failure = failed.error;
+      } catch (error) {
+        failure = error;
+      }
+      const translated = translateRabbitError(failure, { endpoint: this.connection.endpoint, operation: `publishing to channel "${pending[0]?.channel}"` });
+      if (!translated.retriable && !isConnectionLoss(failure) && !isNack(failure)) throw translated;
+      if (Date.now() >= deadline) {
+        throw new ConnectionError(
+          `${pending.length} message(s) on channel "${pending[0]?.channel}" were not confirmed by RabbitMQ within operationTimeoutMs (${this.timeoutMs} ms): ${translated.message}`,
+          { cause: translated },
+        );
+      }
+      this.logger.debug('switchboard: re-sending unconfirmed messages', { count: pending.length, round, error: translated.message });
+      await pause(Math.min(50 * 2 ** round, 1_000));
+    }
+  }
+
+  /** Writes every message, then waits for their confirms. Returns those that failed. */
+  private async sendAll(channel: ConfirmChannel, messages: Outgoing[], deadline: number): Promise<{ messages: Outgoing[]; error?: unknown }> {
+    const failed: Outgoing[] = [];
+    let firstError: unknown;
+    let closed: unknown;
+    // The server's reason (e.g. 406 message size) arrives as 'error'; confirm callbacks only see "channel closed".
+    let channelError: unknown;
+    const onError = (error: unknown): void => {
+      channelError ??= error;
+    };
+    const onClose = (): void => {
+      closed ??= channelError ?? new ConnectionError('the publishing channel closed');
+    };
+    channel.on('error', onError);
+    channel.once('close', onClose);
+    const confirms: Promise<void>[] = [];
+    try {
+      for (let i = 0; i < messages.length; i++) {
+        const message = messages[i] as Outgoing;
+        if (closed !== undefined) {
+          failed.push(...messages.slice(i));
+          firstError ??= closed;
+          break;
+        }
+        let ok: boolean;
+        const confirmed = new Promise<void>((resolve) => {
+          const options = message.mandatory === true ? { ...message.plan.options, mandatory: true } : message.plan.options;
+          try {
+            ok = channel.publish(message.exchange, message.routingKey, message.plan.content, options, (error: unknown) => {
+              if (error !== null && error !== undefined) {
+                failed.push(message);
+                firstError ??= error;
+              }
+              resolve();
+            });
+          } catch (error) {
+            // amqplib throws synchronously on a closed channel or an unencodable header table.
+            if (error instanceof RangeError) throw translateRabbitError(error, { endpoint: this.connection.endpoint, operation: `publishing to channel "${message.channel}"` });
+            failed.push(message);
+            firstError ??= error;
+            ok = true;
+            resolve();
+          }
+        });
+        confirms.push(confirmed);
+        if (!ok!) await this.drained(channel, deadline);
+      }
+      const all = Promise.all(confirms);
+      const left = deadline - Date.now();
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), Math.max(0, left))))]);
+      clearTimeout(timer);
+      if (timedOut) {
+        throw new ConnectionError(`RabbitMQ did not confirm ${messages.length - failed.length} message(s) within operationTimeoutMs (${this.timeoutMs} ms)`);
+      }
+    } finally {
+      channel.removeListener('close', onClose);
+      channel.removeListener('error', onError);
+    }
+    const error = channelError ?? firstError;
+    return error === undefined ? { messages: failed } : { messages: failed, error };
+  }
+
+  /** amqplib's `publish()` returned false: wait for 'drain' (or the channel's end) before writing more. */
+  private drained(channel: ConfirmChannel, deadline: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        channel.removeListener('drain', done);
+        channel.removeListener('close', done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
+      channel.once('drain', done);
+      channel.once('close', done);
+    });
+  }
+}
+
+function isNack(error: unknown): boolean {
+  return error instanceof Error && !SwitchboardError.is(error) && /nack/i.test(error.message);
+}

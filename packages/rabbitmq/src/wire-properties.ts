@@ -1,0 +1,100 @@
+import type { ConsumeMessage, Options } from 'amqplib';
+import { CONTENT_TYPE_HEADER, type WireMessage } from '@switchboard/core';
+
+/** CloudEvents AMQP binding: attributes are application properties named `cloudEvents:<attr>`. */
+export const HEADER_PREFIX = 'cloudEvents:';
+/** The ordering key travels as the CloudEvents partitioning extension, so other consumers can read it. */
+export const KEY_HEADER = `${HEADER_PREFIX}partitionkey`;
+/**
+ * Absolute expiry (ms since epoch) of a message whose `expiration` property is busy carrying a
+ * delay: the broker drops `expiration` when it dead-letters, so the consumer checks this instead.
+ */
+export const EXPIRES_HEADER = 'x-switchboard-expires-at';
+
+/** Headers the broker adds on its own; they are not the application's and must not be re-published. */
+const BROKER_HEADER = /^x-(death|first-death-|last-death-|stream-|switchboard-)/;
+
+export interface PublishPlan {
+  content: Buffer;
+  options: Options.Publish;
+}
+
+/**
+ * AMQP properties for a wire message. `content-type` becomes the contentType property, `id` the
+ * messageId, `ttlMs` the expiration; `delayMs` instead makes `expiration` the delay (the message
+ * goes to a delay queue) and moves the TTL into a header.
+ */
+export function toPublish(message: WireMessage, extra: { delayMs?: number; expiresAt?: number } = {}): PublishPlan {
+  const headers: Record<string, string | number> = {};
+  let contentType: string | undefined;
+  for (const name in message.headers) {
+    const value = message.headers[name] as string;
+    if (name === CONTENT_TYPE_HEADER) contentType = value;
+    else headers[name] = value;
+  }
+  if (message.key !== undefined) headers[KEY_HEADER] = message.key;
+  const options: Options.Publish = {
+    headers,
+    messageId: message.id,
+    // AMQP timestamps are whole seconds; the CloudEvents `time` header keeps milliseconds.
+    timestamp: Math.floor(message.timestamp / 1000),
+    persistent: true,
+  };
+  if (contentType !== undefined) options.contentType = contentType;
+  if (message.priority !== undefined) options.priority = message.priority;
+  let expiresAt = extra.expiresAt;
+  if (extra.delayMs !== undefined) {
+    options.expiration = String(extra.delayMs);
+    if (message.ttlMs !== undefined) expiresAt = Date.now() + extra.delayMs + message.ttlMs;
+  } else if (message.ttlMs !== undefined) {
+    options.expiration = String(message.ttlMs);
+  }
+  if (expiresAt !== undefined) headers[EXPIRES_HEADER] = expiresAt;
+  return { content: message.body, options };
+}
+
+function headerText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'object' && value !== null) return JSON.stringify(value);
+  return String(value);
+}
+
+/** What a received AMQP message carries, in wire form, plus the bits the backend acts on. */
+export interface Received {
+  wire: WireMessage;
+  /** Absolute expiry set by a delayed publish with a TTL. */
+  expiresAt?: number;
+  /** Stream offset (`x-stream-offset`) on stream deliveries. */
+  offset?: number;
+}
+
+/** Reads a delivery back into wire form (string headers only; AMQP typed values are stringified). */
+export function fromDelivery(message: ConsumeMessage): Received {
+  const props = message.properties;
+  const raw = (props.headers ?? {}) as Record<string, unknown>;
+  const headers: Record<string, string> = {};
+  let key: string | undefined;
+  let expiresAt: number | undefined;
+  let offset: number | undefined;
+  for (const name in raw) {
+    const value = raw[name];
+    if (value === undefined || value === null) continue;
+    if (name === KEY_HEADER) key = headerText(value);
+    else if (name === EXPIRES_HEADER) expiresAt = Number(value);
+    else if (name === 'x-stream-offset') offset = Number(value);
+    else if (!BROKER_HEADER.test(name)) headers[name] = headerText(value);
+  }
+  if (typeof props.contentType === 'string') headers[CONTENT_TYPE_HEADER] = props.contentType;
+  const id = typeof props.messageId === 'string' ? props.messageId : (headers[`${HEADER_PREFIX}id`] ?? `${message.fields.deliveryTag}`);
+  const time = headers[`${HEADER_PREFIX}time`];
+  const timestamp = time !== undefined ? Date.parse(time) : typeof props.timestamp === 'number' ? props.timestamp * 1000 : Date.now();
+  const wire: WireMessage = { body: message.content, headers, id, timestamp: Number.isNaN(timestamp) ? Date.now() : timestamp };
+  if (key !== undefined) wire.key = key;
+  if (typeof props.priority === 'number') wire.priority = props.priority;
+  const received: Received = { wire };
+  if (expiresAt !== undefined && Number.isFinite(expiresAt)) received.expiresAt = expiresAt;
+  if (offset !== undefined && Number.isFinite(offset)) received.offset = offset;
+  return received;
+}
