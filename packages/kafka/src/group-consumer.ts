@@ -1,0 +1,237 @@
+import { ConnectionError, type ConsumerHandle, type Delivery, type DeliverFn, type Logger } from '@switchboard/core';
+import type { Consumer, ConsumerCrashEvent, ConsumerGroupJoinEvent, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { BatchProgress } from './batch-progress.js';
+import { translateKafkaError } from './kafka-errors.js';
+import type { ResolvedKafkaOptions } from './options.js';
+
+/** Builds the Delivery for one record; returning undefined skips it (it counts as done). */
+export type DeliveryFactory = (message: KafkaMessage, partition: number, ack: () => void, redelivered: boolean) => Delivery | undefined;
+
+export interface GroupConsumerConfig {
+  kafka: Kafka;
+  options: ResolvedKafkaOptions;
+  logger: Logger;
+  topic: string;
+  groupId: string;
+  /** What the logs call it: `orders/billing`, `orders (replay)`. */
+  label: string;
+  /** Where a partition without a committed offset starts. */
+  fromBeginning: boolean;
+  /** False for replay: nothing is ever committed. */
+  commit: boolean;
+  /** Offsets to start from at the first assignment (replay); later assignments resume where delivery got to. */
+  seekTo?: Map<number, string>;
+  /** Partitions fetched concurrently; each partition's batch is handled in order. */
+  partitionsConcurrently: number;
+  deliver: DeliverFn;
+  toDelivery: DeliveryFactory;
+}
+
+/**
+ * One kafkajs consumer in one consumer group, feeding core through `deliver`. A fetched batch is
+ * handed over message by message (awaiting core's backpressure), and the batch call returns only
+ * when every handed-over message is finished, so the offset kafkajs commits after the batch never
+ * passes an unfinished message. While it waits it keeps heartbeating.
+ */
+export class GroupConsumer implements ConsumerHandle {
+  private consumer: Consumer | undefined;
+  private stopping = false;
+  private closed = false;
+  /** Set when close() gives up on handlers core could not drain: batch calls stop waiting. */
+  private abandoned = false;
+  private joins = 0;
+  private joinWaiters: ((error?: Error) => void)[] = [];
+  private restartTimer: NodeJS.Timeout | undefined;
+  private readonly highestDispatched = new Map<number, bigint>();
+  private readonly resumeAt = new Map<number, string>();
+
+  constructor(private readonly config: GroupConsumerConfig) {}
+
+  /** Connects, joins the group and resolves once this member has its assignment. */
+  async start(): Promise<void> {
+    const { kafka, options, groupId } = this.config;
+    const consumer = kafka.consumer({
+      groupId,
+      sessionTimeout: options.sessionTimeoutMs,
+      heartbeatInterval: options.heartbeatIntervalMs,
+      rebalanceTimeout: options.rebalanceTimeoutMs,
+      maxWaitTimeInMs: options.maxWaitTimeMs,
+      maxBytesPerPartition: options.maxBytesPerPartition,
+      allowAutoTopicCreation: false,
+      retry: { retries: options.retry.retries, initialRetryTime: options.retry.initialRetryTimeMs, maxRetryTime: options.retry.maxRetryTimeMs },
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (event) => this.onJoin(event));
+    consumer.on(consumer.events.CRASH, (event) => this.onCrash(event));
+    const joined = this.nextJoin();
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [this.config.topic], fromBeginning: this.config.fromBeginning });
+      await this.run(consumer);
+      await joined;
+    } catch (error) {
+      this.closed = true;
+      await consumer.disconnect().catch(() => {});
+      throw translateKafkaError(error, `joining consumer group "${groupId}"`);
+    }
+  }
+
+  private run(consumer: Consumer): Promise<void> {
+    return consumer.run({
+      autoCommit: this.config.commit,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.config.partitionsConcurrently,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  /** Resolves at the next GROUP_JOIN; rejects when none comes within the join budget. */
+  private nextJoin(): Promise<void> {
+    const { options, groupId } = this.config;
+    const budget = options.connectTimeoutMs + options.rebalanceTimeoutMs;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.joinWaiters = this.joinWaiters.filter((w) => w !== settle);
+        reject(new ConnectionError(`Kafka: consumer group "${groupId}" did not assign partitions within ${budget} ms`));
+      }, budget);
+      const settle = (error?: Error): void => {
+        clearTimeout(timer);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      this.joinWaiters.push(settle);
+    });
+  }
+
+  private onJoin(event: ConsumerGroupJoinEvent): void {
+    this.joins++;
+    const { topic, label, logger, seekTo } = this.config;
+    const assigned = event.payload.memberAssignment[topic] ?? [];
+    const consumer = this.consumer;
+    if (consumer !== undefined) {
+      for (const partition of assigned) {
+        // Replay: first assignment starts at the requested offsets, a later one (coordinator
+        // failover, restart after a crash) where delivery got to, since nothing is committed.
+        const offset = this.resumeAt.get(partition) ?? seekTo?.get(partition);
+        if (offset !== undefined) consumer.seek({ topic, partition, offset });
+      }
+    }
+    if (assigned.length === 0) {
+      logger.warn(
+        `switchboard kafka: ${label} got no partition of topic "${topic}": the group has more consumers than partitions, so this one stays idle until another leaves. Declare more partitions on the channel for more parallelism.`,
+        { topic, groupId: this.config.groupId, memberId: event.payload.memberId },
+      );
+    } else {
+      logger.debug(`switchboard kafka: ${label} assigned partitions`, { topic, partitions: assigned, generation: this.joins });
+    }
+    const waiters = this.joinWaiters;
+    this.joinWaiters = [];
+    for (const settle of waiters) settle();
+  }
+
+  private onCrash(event: ConsumerCrashEvent): void {
+    const { error, restart } = event.payload;
+    const { label, logger } = this.config;
+    if (this.closed) return;
+    if (restart) {
+      logger.warn(`switchboard kafka: ${label} lost its connection; kafkajs restarts it`, { error: error.message });
+      return;
+    }
+    // kafkajs gives up on errors it considers permanent; the broker may still come back, so retry slowly.
+    const delay = this.config.options.retry.maxRetryTimeMs;
+    logger.error(`switchboard kafka: ${label} stopped on an error; restarting it in ${delay} ms`, { error: error.message });
+    this.restartTimer = setTimeout(() => void this.restart(), delay);
+  }
+
+  private async restart(): Promise<void> {
+    const consumer = this.consumer;
+    if (this.closed || consumer === undefined) return;
+    try {
+      await consumer.connect();
+      await this.run(consumer);
+    } catch (error) {
+      this.onCrash({ payload: { error: error as Error, groupId: this.config.groupId, restart: false } } as ConsumerCrashEvent);
+    }
+  }
+
+  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const partition = batch.partition;
+    const progress = new BatchProgress(batch.messages.map((m) => m.offset));
+    let rebalance: unknown;
+    // kafkajs sends a heartbeat only when one is due; a rebalance shows up here as an error. We then
+    // stop handing out messages, let the handed-out ones finish and commit, and rethrow so kafkajs rejoins.
+    const beat = async (): Promise<void> => {
+      if (rebalance !== undefined) return;
+      try {
+        await heartbeat();
+      } catch (error) {
+        rebalance = error;
+      }
+    };
+    for (const message of batch.messages) {
+      if (this.stopping || rebalance !== undefined || !isRunning() || isStale()) break;
+      const index = progress.dispatch();
+      const ack = (): void => {
+        const offset = progress.complete(index);
+        if (offset === undefined) return;
+        resolveOffset(offset);
+        if (!this.config.commit) this.resumeAt.set(partition, (BigInt(offset) + 1n).toString());
+      };
+      const offset = BigInt(message.offset);
+      const highest = this.highestDispatched.get(partition);
+      const redelivered = highest !== undefined && offset <= highest;
+      if (!redelivered) this.highestDispatched.set(partition, offset);
+      const delivery = this.config.toDelivery(message, partition, ack, redelivered);
+      if (delivery === undefined) {
+        ack();
+        continue;
+      }
+      const room = this.config.deliver(delivery);
+      if (room !== undefined) await this.whileWaiting(room, beat);
+      await beat();
+    }
+    while (progress.pending > 0 && !this.abandoned) {
+      await progress.settled(this.config.options.heartbeatIntervalMs);
+      await beat();
+    }
+    if (rebalance !== undefined) throw rebalance;
+  }
+
+  private async whileWaiting(room: Promise<void>, beat: () => Promise<void>): Promise<void> {
+    let ready = false;
+    void room.then(() => (ready = true));
+    while (!ready && !this.abandoned) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([room, new Promise<void>((r) => (timer = setTimeout(r, this.config.options.heartbeatIntervalMs)))]);
+      clearTimeout(timer);
+      if (!ready) await beat();
+    }
+  }
+
+  /** Stops handing out messages; what was handed out keeps being committed until close(). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    try {
+      // Paused partitions are not fetched, so the consumer idles instead of re-fetching what it will not deliver.
+      this.consumer?.pause([{ topic: this.config.topic }]);
+    } catch {
+      // Not running (between a crash and its restart): nothing is being fetched anyway.
+    }
+  }
+
+  /** Commits what finished, leaves the group and disconnects. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.stopping = true;
+    this.closed = true;
+    this.abandoned = true;
+    clearTimeout(this.restartTimer);
+    const waiters = this.joinWaiters;
+    this.joinWaiters = [];
+    for (const settle of waiters) settle(new ConnectionError('Kafka consumer closed before it joined its group'));
+    // disconnect() waits for the running batch call, which commits the resolved offsets, then leaves the group.
+    await this.consumer?.disconnect().catch((error: unknown) => {
+      this.config.logger.warn(`switchboard kafka: ${this.config.label} did not disconnect cleanly`, { error: (error as Error).message });
+    });
+  }
+}

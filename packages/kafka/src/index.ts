@@ -1,0 +1,16 @@
+import type { BackendFactory } from '@switchboard/core';
+import { createKafkaBackend } from './kafka-backend.js';
+
+/** What `connect({ url: 'kafka://…' })` loads: `@switchboard/kafka` serves the `kafka` scheme. */
+export const backendFactory: BackendFactory = {
+  name: 'kafka',
+  schemes: ['kafka'],
+  create: (context) => createKafkaBackend(context),
+};
+
+export { createKafkaBackend, KafkaBackend } from './kafka-backend.js';
+export { KafkaOptionsSchema, DEFAULT_MAX_MESSAGE_BYTES } from './options.js';
+export type { KafkaOptions, ResolvedKafkaOptions } from './options.js';
+export { kafkaCapabilities } from './kafka-capabilities.js';
+export { parseKafkaUrl } from './kafka-url.js';
+export type { KafkaEndpoint } from './kafka-url.js';

@@ -1,0 +1,65 @@
+import type { CapabilityReport } from '@switchboard/core';
+import type { ResolvedKafkaOptions } from './options.js';
+
+/** What this backend does with each capability, with the numbers that bound it. */
+export function kafkaCapabilities(options: ResolvedKafkaOptions): CapabilityReport {
+  return {
+    fanout: {
+      support: 'native',
+      detail: 'Each subscriber group is its own Kafka consumer group, so every group reads every message.',
+    },
+    workQueue: {
+      support: 'native',
+      detail:
+        'Consumers of one group share the topic partitions: at most one consumer per partition works, extra consumers ' +
+        'stay idle (logged as a warning). Declare more `partitions` on the channel for more parallel consumers.',
+      limits: { parallelism: 'partitions', defaultPartitions: options.partitions },
+    },
+    orderedByKey: {
+      support: 'native',
+      detail:
+        'Messages with the same key go to the same partition (murmur2, Java-client compatible); inside a partition ' +
+        'different keys run in parallel up to `concurrency` while each key stays in order. Offsets are committed only ' +
+        'up to the first unfinished message.',
+    },
+    priority: {
+      support: 'unsupported',
+      detail: 'A Kafka partition is an append-only log read in order; it cannot let a later message overtake an earlier one.',
+    },
+    requestReply: {
+      support: 'emulated',
+      detail:
+        'Requests carry a reply topic (`<channel>.replies`) and a correlation id; each requester reads replies with its own ' +
+        'throwaway consumer. Latency is two produce + fetch round trips (milliseconds on a healthy cluster, more under ' +
+        'fetch backlog); no responder shows up as a timeout, and a responder skips requests whose deadline passed.',
+      limits: { replyTopicSuffix: '.replies' },
+    },
+    replay: {
+      support: 'native',
+      detail:
+        'A throwaway consumer group that never commits seeks to the earliest retained offset, a position, or a timestamp ' +
+        '(ListOffsets by time), then follows the log live; other groups are untouched. History is bounded by topic retention.',
+    },
+    delayedDelivery: {
+      support: 'unsupported',
+      detail: 'Kafka has no per-message delivery time; a consumer-side delay would stall its whole partition (not in this version).',
+    },
+    deadLetter: {
+      support: 'emulated',
+      detail:
+        'After the last attempt the message is produced to the `<channel>.dead` topic with the error in headers. Retries run ' +
+        'in-process with backoff: a failing message holds its partition\'s commit (not other keys) for at most the retry budget.',
+    },
+    messageTtl: {
+      support: 'unsupported',
+      detail: 'Kafka retention deletes whole log segments by age or size, not individual unconsumed messages.',
+    },
+    durable: {
+      support: 'native',
+      detail:
+        `Produced with acks=all${options.idempotent ? ' by an idempotent producer' : ''}; publish resolves after every in-sync ` +
+        'replica stored the batch. Survival of a broker loss needs replication factor > 1 and min.insync.replicas ≥ 2.',
+      limits: { acks: 'all', idempotent: options.idempotent },
+    },
+  };
+}

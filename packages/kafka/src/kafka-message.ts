@@ -1,0 +1,47 @@
+import type { WireMessage } from '@switchboard/core';
+import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
+
+/** kafkajs' producer record for one Switchboard message. Key → record key, timestamp → CreateTime. */
+export function toKafkaMessage(wire: WireMessage, partition?: number): Message {
+  const message: Message = {
+    value: wire.body,
+    headers: wire.headers,
+    timestamp: String(wire.timestamp),
+  };
+  if (wire.key !== undefined) message.key = wire.key;
+  if (partition !== undefined) message.partition = partition;
+  return message;
+}
+
+/** kafkajs delivers header values as Buffers (arrays when a name repeats: the last one wins). */
+export function headersOf(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (headers === undefined) return out;
+  for (const name in headers) {
+    let value = headers[name];
+    if (Array.isArray(value)) value = value.at(-1);
+    if (value === undefined) continue;
+    out[name] = Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+  }
+  return out;
+}
+
+/** The transport fields of a fetched record, as core's WireMessage. */
+export function fromKafkaMessage(message: KafkaMessage, idHeader: string): WireMessage {
+  const headers = headersOf(message.headers);
+  const wire: WireMessage = {
+    body: message.value ?? Buffer.alloc(0),
+    headers,
+    id: headers[idHeader] ?? `${message.offset}`,
+    timestamp: Number(message.timestamp),
+  };
+  if (message.key !== null && message.key !== undefined) wire.key = message.key.toString('utf8');
+  return wire;
+}
+
+/** Bytes the record occupies in a batch, for splitting sends under the broker's limit. */
+export function recordBytes(wire: WireMessage): number {
+  let size = wire.body.length + (wire.key === undefined ? 0 : Buffer.byteLength(wire.key)) + 32;
+  for (const name in wire.headers) size += name.length + Buffer.byteLength(wire.headers[name] ?? '') + 4;
+  return size;
+}

@@ -1,0 +1,39 @@
+import type { Logger } from '@switchboard/core';
+import { logLevel, type logCreator } from 'kafkajs';
+import type { ResolvedKafkaOptions } from './options.js';
+
+const LEVELS: Record<ResolvedKafkaOptions['clientLogLevel'], logLevel> = {
+  nothing: logLevel.NOTHING,
+  error: logLevel.ERROR,
+  warn: logLevel.WARN,
+  info: logLevel.INFO,
+  debug: logLevel.DEBUG,
+};
+
+export function kafkaLogLevel(level: ResolvedKafkaOptions['clientLogLevel']): logLevel {
+  return LEVELS[level];
+}
+
+/**
+ * kafkajs warns about bounded retries on an idempotent producer because a failed send rolls its
+ * sequence numbers back; the publisher replaces the producer after any failed send, which removes
+ * that hazard, so the warning would only alarm operators.
+ */
+const HANDLED_WARNINGS = new Set(['Limiting retries for the idempotent producer may invalidate EoS guarantees']);
+
+/**
+ * Routes kafkajs' log lines into the bus logger instead of the console. kafkajs' INFO lines
+ * ("Starting", "Stopped", member joins) are routine, so they arrive at debug.
+ */
+export function createLogCreator(logger: Logger): logCreator {
+  return () =>
+    ({ namespace, level, log }) => {
+      const { message, timestamp: _timestamp, logger: _name, ...fields } = log;
+      const text = `kafkajs ${namespace}: ${message}`;
+      const extra = { ...fields, namespace };
+      if (HANDLED_WARNINGS.has(message)) logger.debug(text, extra);
+      else if (level === logLevel.ERROR) logger.error(text, extra);
+      else if (level === logLevel.WARN) logger.warn(text, extra);
+      else logger.debug(text, extra);
+    };
+}

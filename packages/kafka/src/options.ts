@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+/**
+ * Kafka's default `message.max.bytes` (1 MiB + 12) bounds a whole record batch. One record adds
+ * a batch header (61 bytes) plus varint framing per field and header; 1 KiB of headroom keeps a
+ * message that passes core's size check from being refused by a default broker.
+ */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588 - 1024;
+
+const RetryOptionsSchema = z.strictObject({
+  /** Attempts after the first for one broker operation (connect, produce, commit). */
+  retries: z.number().int().min(0).max(1000).default(5),
+  initialRetryTimeMs: z.number().int().min(1).default(300),
+  maxRetryTimeMs: z.number().int().min(1).default(30_000),
+});
+
+const SaslSchema = z.strictObject({
+  mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).default('plain'),
+  username: z.string().min(1),
+  password: z.string(),
+});
+
+/**
+ * Options for `connect({ url: 'kafka://host:9092', options })`. Defaults are production values;
+ * tests pass smaller group timeouts so joins and takeovers are quick.
+ */
+export const KafkaOptionsSchema = z.strictObject({
+  /** kafkajs `clientId`, visible in broker logs and quotas. */
+  clientId: z.string().min(1).default('switchboard'),
+  /** Prepended to every consumer group id (`<prefix><channel>:<group>`), e.g. to namespace environments. */
+  groupIdPrefix: z.string().default(''),
+  /** TLS: `true` or Node `tls.connect` options. `?tls=true` in the URL does the same. */
+  ssl: z.union([z.boolean(), z.record(z.string(), z.unknown())]).optional(),
+  /** SASL credentials; `kafka://user:password@host` sets PLAIN (or `?sasl=scram-sha-256`). */
+  sasl: SaslSchema.optional(),
+  /** Per-attempt TCP connect timeout. */
+  connectionTimeoutMs: z.number().int().min(1).default(3000),
+  /** Per-request timeout. */
+  requestTimeoutMs: z.number().int().min(1).default(30_000),
+  /** Upper bound for `connect()` against an unreachable cluster. */
+  connectTimeoutMs: z.number().int().min(1).default(15_000),
+  retry: RetryOptionsSchema.default(RetryOptionsSchema.parse({})),
+  /** Partitions for topics the backend creates, unless the channel declares `partitions`. */
+  partitions: z.number().int().min(1).max(10_000).default(3),
+  /** Replication factor for created topics; default = the broker's `default.replication.factor`. */
+  replicationFactor: z.number().int().min(1).max(100).optional(),
+  /** Largest message core accepts (body + key + headers); match the broker's `message.max.bytes`. */
+  maxMessageBytes: z.number().int().min(1024).default(DEFAULT_MAX_MESSAGE_BYTES),
+  /**
+   * Idempotent producer (acks=all, one in-flight request per broker, broker-side dedup of
+   * retried batches). Disable only for brokers without idempotence (ACL `IdempotentWrite`).
+   */
+  idempotent: z.boolean().default(true),
+  /** Consumer group session timeout: how long a dead consumer keeps its partitions. */
+  sessionTimeoutMs: z.number().int().min(1).default(30_000),
+  heartbeatIntervalMs: z.number().int().min(1).default(3000),
+  /** How long the group waits for members to rejoin during a rebalance. */
+  rebalanceTimeoutMs: z.number().int().min(1).default(60_000),
+  /** Fetch long-poll time: bounds delivery latency on an idle topic and how fast `close()` returns. */
+  maxWaitTimeMs: z.number().int().min(0).default(500),
+  /** Bytes fetched per partition per request (kafkajs `maxBytesPerPartition`). */
+  maxBytesPerPartition: z.number().int().min(1024).default(1_048_576),
+  /** Minimum level of kafkajs' own log lines forwarded to the bus logger. */
+  clientLogLevel: z.enum(['nothing', 'error', 'warn', 'info', 'debug']).default('warn'),
+}).refine((o) => o.heartbeatIntervalMs < o.sessionTimeoutMs, {
+  message: 'must be lower than sessionTimeoutMs (about a third of it is usual)',
+  path: ['heartbeatIntervalMs'],
+});
+
+export type KafkaOptions = z.input<typeof KafkaOptionsSchema>;
+export type ResolvedKafkaOptions = z.output<typeof KafkaOptionsSchema>;

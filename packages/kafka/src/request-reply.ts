@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import { TimeoutError, type Delivery, type WireMessage } from '@switchboard/core';
+import type { GroupConsumer } from './group-consumer.js';
+import type { KafkaPublisher } from './kafka-publisher.js';
+import type { TopicAdmin } from './topic-admin.js';
+
+/** Headers of the emulated request/reply protocol (the `sb-` prefix keeps them out of app headers). */
+export const REPLY_HEADERS = {
+  replyTo: 'sb-reply-to',
+  correlationId: 'sb-correlation-id',
+  /** Epoch ms after which the requester no longer waits; responders skip such requests. */
+  deadline: 'sb-reply-deadline',
+} as const;
+
+/** Reply topic of a channel: shared by all requesters, each reading it with its own throwaway group. */
+export function replyTopicOf(channel: string): string {
+  return `${channel}.replies`;
+}
+
+interface PendingRequest {
+  resolve(reply: Delivery): void;
+  reject(error: unknown): void;
+  timer: NodeJS.Timeout;
+}
+
+export interface RequesterDeps {
+  admin: TopicAdmin;
+  publisher: KafkaPublisher;
+  /** Starts a non-committing consumer of `topic` positioned at its current end. */
+  listen(topic: string, deliver: (delivery: Delivery) => void): Promise<GroupConsumer>;
+}
+
+/**
+ * The requesting side of request/reply over Kafka: stamps a correlation id and the reply topic on
+ * the request, produces it, and matches replies read from the reply topic. The reply listener is
+ * started (and positioned at the log end) before the first request goes out, so no reply is missed.
+ */
+export class KafkaRequester {
+  private readonly pending = new Map<string, PendingRequest>();
+  private readonly listeners = new Map<string, Promise<GroupConsumer>>();
+
+  constructor(private readonly deps: RequesterDeps) {}
+
+  async request(channel: string, message: WireMessage, timeoutMs: number): Promise<Delivery> {
+    const replyTopic = replyTopicOf(channel);
+    await this.listener(replyTopic);
+    const correlationId = randomUUID();
+    const request: WireMessage = {
+      ...message,
+      headers: {
+        ...message.headers,
+        [REPLY_HEADERS.replyTo]: replyTopic,
+        [REPLY_HEADERS.correlationId]: correlationId,
+        [REPLY_HEADERS.deadline]: String(Date.now() + timeoutMs),
+      },
+    };
+    const reply = new Promise<Delivery>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(correlationId);
+        reject(
+          new TimeoutError(
+            `No reply on channel "${channel}" within ${timeoutMs} ms. Kafka request/reply is emulated through topic ` +
+              `"${replyTopic}": the responder may be missing, slow, or behind on its partition`,
+          ),
+        );
+      }, timeoutMs);
+      this.pending.set(correlationId, { resolve, reject, timer });
+    });
+    try {
+      await this.deps.publisher.publish(channel, [request]);
+    } catch (error) {
+      const entry = this.pending.get(correlationId);
+      if (entry !== undefined) {
+        clearTimeout(entry.timer);
+        this.pending.delete(correlationId);
+      }
+      throw error;
+    }
+    return reply;
+  }
+
+  private listener(replyTopic: string): Promise<GroupConsumer> {
+    let started = this.listeners.get(replyTopic);
+    if (started === undefined) {
+      started = (async () => {
+        await this.deps.admin.ensureTopic({ topic: replyTopic, partitions: 1 });
+        return this.deps.listen(replyTopic, (delivery) => this.onReply(delivery));
+      })();
+      started.catch(() => this.listeners.delete(replyTopic));
+      this.listeners.set(replyTopic, started);
+    }
+    return started;
+  }
+
+  private onReply(delivery: Delivery): void {
+    delivery.ack();
+    const id = delivery.headers[REPLY_HEADERS.correlationId];
+    const entry = id === undefined ? undefined : this.pending.get(id);
+    if (entry === undefined || id === undefined) return;
+    clearTimeout(entry.timer);
+    this.pending.delete(id);
+    entry.resolve(delivery);
+  }
+
+  /** Fails waiting requests and stops the reply listeners. */
+  async close(error: unknown): Promise<void> {
+    for (const entry of this.pending.values()) {
+      clearTimeout(entry.timer);
+      entry.reject(error);
+    }
+    this.pending.clear();
+    const listeners = [...this.listeners.values()];
+    this.listeners.clear();
+    await Promise.allSettled(listeners.map(async (l) => (await l).close()));
+  }
+}
+
+/**
+ * The reply function a responder's delivery carries, or undefined when the record is no request.
+ * Replies only ever go to the channel's own reply topic: a request cannot steer them elsewhere.
+ */
+export function replyFor(
+  channel: string,
+  headers: Record<string, string>,
+  send: (topic: string, reply: WireMessage) => Promise<void>,
+): ((reply: WireMessage) => Promise<void>) | undefined {
+  const replyTopic = replyTopicOf(channel);
+  const correlationId = headers[REPLY_HEADERS.correlationId];
+  if (headers[REPLY_HEADERS.replyTo] !== replyTopic || correlationId === undefined) return undefined;
+  return (reply) => send(replyTopic, { ...reply, headers: { ...reply.headers, [REPLY_HEADERS.correlationId]: correlationId } });
+}
+
+/** True when the requester stopped waiting for this request. */
+export function requestExpired(headers: Record<string, string>, now = Date.now()): boolean {
+  const deadline = Number(headers[REPLY_HEADERS.deadline]);
+  return Number.isFinite(deadline) && deadline > 0 && deadline < now;
+}

@@ -1,0 +1,165 @@
+import { ConfigError, type Logger } from '@switchboard/core';
+import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import { protocolErrorType, translateKafkaError } from './kafka-errors.js';
+
+/** Kafka's own topic-name rule (the broker refuses anything else). */
+const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
+
+export interface TopicSpec {
+  topic: string;
+  partitions: number;
+  replicationFactor?: number;
+}
+
+/** Per-partition offsets of a topic, as strings (kafkajs keeps 64-bit offsets as text). */
+export interface PartitionOffsets {
+  partition: number;
+  low: string;
+  high: string;
+}
+
+/**
+ * Topic and group bookkeeping over one kafkajs admin client: idempotent topic creation, the
+ * per-topic facts publishing needs (partition count, size limit), group offset inspection and
+ * the offset pinning that makes a new group start exactly at the log end.
+ */
+export class TopicAdmin {
+  private readonly partitionCounts = new Map<string, Promise<number>>();
+  private readonly sizeLimits = new Map<string, Promise<number | undefined>>();
+
+  constructor(
+    private readonly admin: Admin,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Creates the topic unless it exists; resolves with its partition count. */
+  async ensureTopic(spec: TopicSpec): Promise<number> {
+    if (!TOPIC_NAME.test(spec.topic) || spec.topic === '.' || spec.topic === '..') {
+      throw new ConfigError(`"${spec.topic}" is not a valid Kafka topic name: use 1-249 characters from A-Z a-z 0-9 . _ -`);
+    }
+    try {
+      const created = await this.admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          {
+            topic: spec.topic,
+            numPartitions: spec.partitions,
+            ...(spec.replicationFactor !== undefined && { replicationFactor: spec.replicationFactor }),
+          },
+        ],
+      });
+      if (created) this.logger.debug('switchboard kafka: created topic', { topic: spec.topic, partitions: spec.partitions });
+    } catch (error) {
+      // A concurrent creator can win between kafkajs' check and ours; the topic exists, which is all we need.
+      if (protocolErrorType(error) !== 'TOPIC_ALREADY_EXISTS') throw translateKafkaError(error, `creating topic "${spec.topic}"`);
+    }
+    this.partitionCounts.delete(spec.topic);
+    return this.partitionCount(spec.topic);
+  }
+
+  /** Number of partitions of an existing topic (cached; topics only ever grow partitions by admin action). */
+  partitionCount(topic: string): Promise<number> {
+    let count = this.partitionCounts.get(topic);
+    if (count === undefined) {
+      count = this.admin
+        .fetchTopicMetadata({ topics: [topic] })
+        .then(({ topics }) => topics[0]?.partitions.length ?? 0)
+        .catch((error: unknown) => {
+          throw translateKafkaError(error, `reading metadata of topic "${topic}"`);
+        });
+      count.catch(() => this.partitionCounts.delete(topic));
+      this.partitionCounts.set(topic, count);
+    }
+    return count;
+  }
+
+  /** The topic's effective `max.message.bytes`, or undefined when the broker does not say. */
+  maxMessageBytes(topic: string): Promise<number | undefined> {
+    let limit = this.sizeLimits.get(topic);
+    if (limit === undefined) {
+      limit = this.admin
+        .describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }] })
+        .then((result) => {
+          const value = result.resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue;
+          const parsed = Number(value);
+          return Number.isFinite(parsed) && parsed > 0 ? parsed : undefined;
+        })
+        .catch(() => undefined);
+      this.sizeLimits.set(topic, limit);
+    }
+    return limit;
+  }
+
+  async topicOffsets(topic: string): Promise<PartitionOffsets[]> {
+    try {
+      const offsets = await this.admin.fetchTopicOffsets(topic);
+      return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high }));
+    } catch (error) {
+      throw translateKafkaError(error, `reading offsets of topic "${topic}"`);
+    }
+  }
+
+  /** Per-partition offset of the first message at or after `timestamp` (the log end where there is none). */
+  async offsetsForTimestamp(topic: string, timestamp: number): Promise<Map<number, string>> {
+    try {
+      const offsets = await this.admin.fetchTopicOffsetsByTimestamp(topic, timestamp);
+      return new Map(offsets.map((o) => [o.partition, o.offset]));
+    } catch (error) {
+      throw translateKafkaError(error, `looking up offsets by timestamp in topic "${topic}"`);
+    }
+  }
+
+  /** True when the group has a committed offset for any partition of the topic. */
+  async hasCommittedOffsets(groupId: string, topic: string): Promise<boolean> {
+    try {
+      const result = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+      return result.some((t) => t.partitions.some((p) => Number(p.offset) >= 0));
+    } catch (error) {
+      throw translateKafkaError(error, `reading committed offsets of group "${groupId}"`);
+    }
+  }
+
+  /**
+   * Commits `offsets` for a group that has no running member. Used once per new group so it starts
+   * exactly at the log end: kafkajs would otherwise resolve "latest" lazily at its first fetch, and
+   * a message published between subscribe() and that fetch would be skipped.
+   */
+  async pinGroup(groupId: string, topic: string, offsets: { partition: number; offset: string }[]): Promise<boolean> {
+    // A running group was pinned by the member that started it; setOffsets would refuse anyway.
+    if (await this.groupIsActive(groupId)) return false;
+    try {
+      await this.admin.setOffsets({ groupId, topic, partitions: offsets });
+      return true;
+    } catch (error) {
+      if (await this.groupIsActive(groupId).catch(() => false)) return false;
+      throw translateKafkaError(error, `initialising offsets of group "${groupId}"`);
+    }
+  }
+
+  private async groupIsActive(groupId: string): Promise<boolean> {
+    try {
+      const { groups } = await this.admin.describeGroups([groupId]);
+      const state = groups[0]?.state;
+      return state !== undefined && state !== 'Empty' && state !== 'Dead';
+    } catch (error) {
+      throw translateKafkaError(error, `describing group "${groupId}"`);
+    }
+  }
+
+  /** Deletes a consumer group; a group that is already gone is fine. */
+  async deleteGroup(groupId: string): Promise<void> {
+    try {
+      await this.admin.deleteGroups([groupId]);
+    } catch (error) {
+      this.logger.debug('switchboard kafka: could not delete group', { groupId, error: (error as Error).message });
+    }
+  }
+
+  async deleteTopic(topic: string): Promise<void> {
+    try {
+      await this.admin.deleteTopics({ topics: [topic] });
+    } catch (error) {
+      this.logger.debug('switchboard kafka: could not delete topic', { topic, error: (error as Error).message });
+    }
+  }
+}
