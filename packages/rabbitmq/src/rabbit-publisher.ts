@@ -14,6 +14,14 @@ export interface Outgoing {
   mandatory?: boolean;
 }
 
+interface ChannelWatch {
+  /** Set once the channel closed: the server's error, or a ConnectionError. */
+  closed: unknown;
+  error: unknown;
+  /** Writers paused on a full buffer, woken by 'drain' or 'close'. */
+  waiters: Set<() => void>;
+}
+
 /** amqplib encodes the header table into a 64 KiB scratch buffer; leave room for the other properties. */
 const HEADER_TABLE_LIMIT = 64 * 1024 - 1024;
 
@@ -36,6 +44,8 @@ const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * stored (at least once), a rejected one names why.
  */
 export class RabbitPublisher {
+  private readonly watches = new WeakMap<ConfirmChannel, ChannelWatch>();
+
   constructor(
     private readonly connection: RabbitConnection,
     private readonly timeoutMs: number,
@@ -80,32 +90,44 @@ export class RabbitPublisher {
     }
   }
 
+  /** One 'error' and one 'close' listener per channel, however many batches are in flight on it. */
+  private watch(channel: ConfirmChannel): ChannelWatch {
+    let watch = this.watches.get(channel);
+    if (watch === undefined) {
+      const created: ChannelWatch = { closed: undefined, error: undefined, waiters: new Set() };
+      // The server's reason (e.g. 406 message size) arrives as 'error'; confirm callbacks only see "channel closed".
+      channel.on('error', (error: unknown) => {
+        created.error ??= error;
+      });
+      channel.on('close', () => {
+        created.closed = created.error ?? new ConnectionError('the publishing channel closed');
+        for (const wake of created.waiters) wake();
+      });
+      channel.on('drain', () => {
+        for (const wake of created.waiters) wake();
+      });
+      this.watches.set(channel, created);
+      watch = created;
+    }
+    return watch;
+  }
+
   /** Writes every message, then waits for their confirms. Returns those that failed. */
   private async sendAll(channel: ConfirmChannel, messages: Outgoing[], deadline: number): Promise<{ messages: Outgoing[]; error?: unknown }> {
+    const watch = this.watch(channel);
     const failed: Outgoing[] = [];
     let firstError: unknown;
-    let closed: unknown;
-    // The server's reason (e.g. 406 message size) arrives as 'error'; confirm callbacks only see "channel closed".
-    let channelError: unknown;
-    const onError = (error: unknown): void => {
-      channelError ??= error;
-    };
-    const onClose = (): void => {
-      closed ??= channelError ?? new ConnectionError('the publishing channel closed');
-    };
-    channel.on('error', onError);
-    channel.once('close', onClose);
     const confirms: Promise<void>[] = [];
-    try {
-      for (let i = 0; i < messages.length; i++) {
-        const message = messages[i] as Outgoing;
-        if (closed !== undefined) {
-          failed.push(...messages.slice(i));
-          firstError ??= closed;
-          break;
-        }
-        let ok: boolean;
-        const confirmed = new Promise<void>((resolve) => {
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i] as Outgoing;
+      if (watch.closed !== undefined) {
+        failed.push(...messages.slice(i));
+        firstError ??= watch.closed;
+        break;
+      }
+      let ok = true;
+      confirms.push(
+        new Promise<void>((resolve) => {
           const options = message.mandatory === true ? { ...message.plan.options, mandatory: true } : message.plan.options;
           try {
             ok = channel.publish(message.exchange, message.routingKey, message.plan.content, options, (error: unknown) => {
@@ -120,41 +142,34 @@ export class RabbitPublisher {
             if (error instanceof RangeError) throw translateRabbitError(error, { endpoint: this.connection.endpoint, operation: `publishing to channel "${message.channel}"` });
             failed.push(message);
             firstError ??= error;
-            ok = true;
             resolve();
           }
-        });
-        confirms.push(confirmed);
-        if (!ok!) await this.drained(channel, deadline);
-      }
-      const all = Promise.all(confirms);
-      const left = deadline - Date.now();
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), Math.max(0, left))))]);
-      clearTimeout(timer);
-      if (timedOut) {
-        throw new ConnectionError(`RabbitMQ did not confirm ${messages.length - failed.length} message(s) within operationTimeoutMs (${this.timeoutMs} ms)`);
-      }
-    } finally {
-      channel.removeListener('close', onClose);
-      channel.removeListener('error', onError);
+        }),
+      );
+      if (!ok) await this.drained(watch, deadline);
     }
-    const error = channelError ?? firstError;
+    const left = deadline - Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      Promise.all(confirms).then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), Math.max(0, left)))),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) throw new ConnectionError(`RabbitMQ did not confirm ${messages.length} message(s) within operationTimeoutMs (${this.timeoutMs} ms)`);
+    const error = watch.error ?? firstError;
     return error === undefined ? { messages: failed } : { messages: failed, error };
   }
 
   /** amqplib's `publish()` returned false: wait for 'drain' (or the channel's end) before writing more. */
-  private drained(channel: ConfirmChannel, deadline: number): Promise<void> {
+  private drained(watch: ChannelWatch, deadline: number): Promise<void> {
     return new Promise<void>((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
-        channel.removeListener('drain', done);
-        channel.removeListener('close', done);
+        watch.waiters.delete(done);
         resolve();
       };
       const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
-      channel.once('drain', done);
-      channel.once('close', done);
+      watch.waiters.add(done);
     });
   }
 }
