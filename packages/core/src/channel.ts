@@ -199,7 +199,7 @@ export class ChannelRuntime {
     );
   }
 
-  replay(options: { from: ReplayFromOption }, handler: Handler<unknown>, subscribe?: SubscribeOptions): Promise<Subscription> {
+  async replay(options: { from: ReplayFromOption }, handler: Handler<unknown>, subscribe?: SubscribeOptions): Promise<Subscription> {
     this.requireDeclared('replay', 'replay()');
     const replay = this.host.backend.replay;
     if (replay === undefined || this.degraded('replay')) throw new CapabilityError(`replay() on channel ${this.name}: the ${this.host.backend.name} backend cannot replay`);
@@ -209,7 +209,7 @@ export class ChannelRuntime {
     );
   }
 
-  respond(handler: (message: Message<unknown>) => unknown, options?: SubscribeOptions): Promise<Subscription> {
+  async respond(handler: (message: Message<unknown>) => unknown, options?: SubscribeOptions): Promise<Subscription> {
     this.requireDeclared('requestReply', 'respond()');
     const respond = this.host.backend.respond;
     if (respond === undefined || this.degraded('requestReply')) throw new CapabilityError(`respond() on channel ${this.name}: the ${this.host.backend.name} backend has no request/reply`);
