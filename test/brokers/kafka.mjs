@@ -41,12 +41,18 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Runs a command to completion; rejects with its output tail on failure. */
 function run(cmd, args, { timeoutMs = 120_000, logFile } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // own timer: spawn's `timeout` option keeps the event loop alive after ENOENT
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
-    child.on('error', (e) => reject(e.code === 'ENOENT' ? new Error(`${cmd} not found on PATH`) : e));
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e.code === 'ENOENT' ? new Error(`${cmd} not found on PATH`) : e);
+    });
     child.on('close', (code, signal) => {
+      clearTimeout(timer);
       if (logFile) fs.writeFileSync(logFile, out);
       if (code === 0) return resolve(out);
       const tail = out.trim().split('\n').slice(-25).join('\n');
@@ -96,6 +102,7 @@ export function kafkaProbe({ timeoutMs = 2000 } = {}) {
 function brokerPid() {
   try {
     const pid = Number(fs.readFileSync(P.pid, 'utf8').trim());
+    if (!fs.existsSync('/proc')) return process.kill(pid, 0) && pid; // macOS: no pid-reuse check
     const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     return cmdline.includes('kafka.Kafka') ? pid : null;
   } catch {
@@ -146,6 +153,8 @@ async function ensureLibs(log) {
   await run('mvn', ['-q', '-B', '-f', POM, 'package', `-Dkafka.libs.dir=${P.libs}`], {
     timeoutMs: 10 * 60_000,
     logFile: path.join(DIR, 'mvn.log'),
+  }).catch((e) => {
+    throw new Error(`could not fetch Kafka jars (needs Maven + Maven Central once): ${e.message}`);
   });
   fs.writeFileSync(LIBS_MARKER, want);
   log(`jars ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -173,8 +182,9 @@ function logSince(offset) {
   try {
     const fd = fs.openSync(P.serverLog, 'r');
     const size = fs.fstatSync(fd).size;
-    const buf = Buffer.alloc(Math.max(0, size - offset));
-    fs.readSync(fd, buf, 0, buf.length, Math.min(offset, size));
+    const from = size < offset ? 0 : offset; // the appender rolled the file meanwhile
+    const buf = Buffer.alloc(size - from);
+    fs.readSync(fd, buf, 0, buf.length, from);
     fs.closeSync(fd);
     return buf.toString('utf8');
   } catch {

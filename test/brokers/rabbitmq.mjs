@@ -24,14 +24,21 @@ function which(cmd) {
   return null;
 }
 
-function run(cmd, args, { timeoutMs = 120_000 } = {}) {
+function run(cmd, args, { timeoutMs = 120_000, noOutput = false } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(which(cmd) || cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs });
+    // noOutput: a daemonising child could inherit our pipes and delay 'close' forever
+    const child = spawn(which(cmd) || cmd, args, { stdio: noOutput ? 'ignore' : ['ignore', 'pipe', 'pipe'] });
+    // own timer: spawn's `timeout` option keeps the event loop alive after ENOENT
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('error', (e) => reject(e.code === 'ENOENT' ? new Error(`${cmd} not found`) : e));
+    child.stdout?.on('data', (d) => (out += d));
+    child.stderr?.on('data', (d) => (out += d));
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e.code === 'ENOENT' ? new Error(`${cmd} not found`) : e);
+    });
     child.on('close', (code, signal) => {
+      clearTimeout(timer);
       if (code === 0) return resolve(out);
       const tail = out.trim().split('\n').slice(-15).join('\n');
       reject(new Error(`${cmd} ${args.join(' ')} failed (${signal ?? 'exit ' + code})\n${tail}`));
@@ -80,7 +87,7 @@ export async function rabbitUp({ log = defaultLog } = {}) {
     await run('rabbitmqctl', ['-q', 'start_app'], { timeoutMs: START_TIMEOUT_S * 1000 });
   } else {
     log('starting rabbitmq-server -detached');
-    await run('rabbitmq-server', ['-detached'], { timeoutMs: 30_000 });
+    await run('rabbitmq-server', ['-detached'], { timeoutMs: 30_000, noOutput: true });
   }
   await awaitStartup();
   await waitProbe(30_000);
