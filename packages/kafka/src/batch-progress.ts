@@ -59,6 +59,11 @@ export class BatchProgress {
     });
   }
 
+  /** Wakes everyone waiting in settled() (the consumer is closing and stops waiting). */
+  release(): void {
+    this.wake();
+  }
+
   private wake(): void {
     const waiters = this.waiters;
     this.waiters = [];

@@ -44,6 +44,7 @@ export class GroupConsumer implements ConsumerHandle {
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly highestDispatched = new Map<number, bigint>();
   private readonly resumeAt = new Map<number, string>();
+  private readonly active = new Set<BatchProgress>();
 
   constructor(private readonly config: GroupConsumerConfig) {}
 
@@ -190,9 +191,14 @@ export class GroupConsumer implements ConsumerHandle {
       if (room !== undefined) await this.whileWaiting(room, beat);
       await beat();
     }
-    while (progress.pending > 0 && !this.abandoned) {
-      await progress.settled(this.config.options.heartbeatIntervalMs);
-      await beat();
+    this.active.add(progress);
+    try {
+      while (progress.pending > 0 && !this.abandoned) {
+        await progress.settled(this.config.options.heartbeatIntervalMs);
+        await beat();
+      }
+    } finally {
+      this.active.delete(progress);
     }
     if (rebalance !== undefined) throw rebalance;
   }
@@ -229,6 +235,7 @@ export class GroupConsumer implements ConsumerHandle {
     const waiters = this.joinWaiters;
     this.joinWaiters = [];
     for (const settle of waiters) settle(new ConnectionError('Kafka consumer closed before it joined its group'));
+    for (const progress of this.active) progress.release();
     // disconnect() waits for the running batch call, which commits the resolved offsets, then leaves the group.
     await this.consumer?.disconnect().catch((error: unknown) => {
       this.config.logger.warn(`switchboard kafka: ${this.config.label} did not disconnect cleanly`, { error: (error as Error).message });

@@ -16,8 +16,10 @@ import {
   type RequestOptions,
   type WireMessage,
 } from '@switchboard/core';
-import { Kafka, type Admin, type KafkaMessage, type SASLOptions } from 'kafkajs';
+import type { Admin, Kafka as KafkaClient, KafkaMessage, SASLOptions } from 'kafkajs';
+import { Kafka } from './kafkajs-runtime.js';
 import { GroupConsumer, type DeliveryFactory } from './group-consumer.js';
+import type { PinOptions } from './group-pin.js';
 import { kafkaCapabilities } from './kafka-capabilities.js';
 import { translateKafkaError } from './kafka-errors.js';
 import { fromKafkaMessage } from './kafka-message.js';
@@ -27,7 +29,7 @@ import { createLogCreator, kafkaLogLevel } from './log-creator.js';
 import { KafkaOptionsSchema, type ResolvedKafkaOptions } from './options.js';
 import { encodePosition } from './position.js';
 import { replayStart } from './replay-start.js';
-import { KafkaRequester, replyFor, requestExpired } from './request-reply.js';
+import { KafkaRequester, replyFor, requestExpired, withoutReplyHeaders } from './request-reply.js';
 import { TopicAdmin } from './topic-admin.js';
 
 const HEADER_PREFIX = 'ce_';
@@ -50,7 +52,7 @@ export class KafkaBackend implements Backend {
   readonly maxMessageBytes: number;
   private readonly options: ResolvedKafkaOptions;
   private readonly logger: Logger;
-  private readonly kafka: Kafka;
+  private readonly kafka: KafkaClient;
   private readonly brokers: string[];
   private readonly instanceId = randomUUID();
   private connected: Connected | undefined;
@@ -88,7 +90,7 @@ export class KafkaBackend implements Backend {
   async connect(): Promise<void> {
     if (this.connected !== undefined) return;
     const admin = this.kafka.admin();
-    const topics = new TopicAdmin(admin, this.logger);
+    const topics = new TopicAdmin(this.kafka, admin, this.pinOptions(), this.logger);
     const publisher = new KafkaPublisher(this.kafka, this.options, topics, this.logger);
     const budget = this.options.connectTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
@@ -207,6 +209,7 @@ export class KafkaBackend implements Backend {
         if (delivery === undefined || requestExpired(delivery.headers)) return undefined;
         const reply = replyFor(channel, delivery.headers, send);
         if (reply !== undefined) delivery.reply = reply;
+        delivery.headers = withoutReplyHeaders(delivery.headers);
         return delivery;
       },
     });
@@ -238,6 +241,16 @@ export class KafkaBackend implements Backend {
       await topics.deleteGroup(groupId);
     };
     return consumer;
+  }
+
+  private pinOptions(): PinOptions {
+    const o = this.options;
+    return {
+      sessionTimeoutMs: o.sessionTimeoutMs,
+      heartbeatIntervalMs: o.heartbeatIntervalMs,
+      rebalanceTimeoutMs: o.rebalanceTimeoutMs,
+      timeoutMs: o.connectTimeoutMs + o.rebalanceTimeoutMs,
+    };
   }
 
   private groupId(channel: string, group: string): string {

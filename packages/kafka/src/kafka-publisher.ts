@@ -1,5 +1,6 @@
 import { ClosedError, MessageTooLargeError, type Logger, type WireMessage } from '@switchboard/core';
-import { CompressionTypes, Partitioners, type Kafka, type Message, type PartitionerArgs, type Producer } from 'kafkajs';
+import type { Kafka, Message, PartitionerArgs, Producer } from 'kafkajs';
+import { CompressionTypes, Partitioners } from './kafkajs-runtime.js';
 import { protocolErrorType, translateKafkaError } from './kafka-errors.js';
 import { recordBytes, toKafkaMessage } from './kafka-message.js';
 import type { ResolvedKafkaOptions } from './options.js';

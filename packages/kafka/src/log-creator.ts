@@ -1,8 +1,9 @@
 import type { Logger } from '@switchboard/core';
-import { logLevel, type logCreator } from 'kafkajs';
+import type { logCreator, logLevel as LogLevel } from 'kafkajs';
+import { logLevel } from './kafkajs-runtime.js';
 import type { ResolvedKafkaOptions } from './options.js';
 
-const LEVELS: Record<ResolvedKafkaOptions['clientLogLevel'], logLevel> = {
+const LEVELS: Record<ResolvedKafkaOptions['clientLogLevel'], LogLevel> = {
   nothing: logLevel.NOTHING,
   error: logLevel.ERROR,
   warn: logLevel.WARN,
@@ -10,7 +11,7 @@ const LEVELS: Record<ResolvedKafkaOptions['clientLogLevel'], logLevel> = {
   debug: logLevel.DEBUG,
 };
 
-export function kafkaLogLevel(level: ResolvedKafkaOptions['clientLogLevel']): logLevel {
+export function kafkaLogLevel(level: ResolvedKafkaOptions['clientLogLevel']): LogLevel {
   return LEVELS[level];
 }
 

@@ -99,7 +99,7 @@ export class KafkaRequester {
     if (entry === undefined || id === undefined) return;
     clearTimeout(entry.timer);
     this.pending.delete(id);
-    entry.resolve(delivery);
+    entry.resolve({ ...delivery, headers: withoutReplyHeaders(delivery.headers) });
   }
 
   /** Fails waiting requests and stops the reply listeners. */
@@ -134,4 +134,11 @@ export function replyFor(
 export function requestExpired(headers: Record<string, string>, now = Date.now()): boolean {
   const deadline = Number(headers[REPLY_HEADERS.deadline]);
   return Number.isFinite(deadline) && deadline > 0 && deadline < now;
+}
+
+/** The application's view of a request or reply: the protocol headers removed. */
+export function withoutReplyHeaders(headers: Record<string, string>): Record<string, string> {
+  const rest = { ...headers };
+  for (const name of Object.values(REPLY_HEADERS)) delete rest[name];
+  return rest;
 }

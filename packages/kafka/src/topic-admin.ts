@@ -1,5 +1,7 @@
 import { ConfigError, type Logger } from '@switchboard/core';
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
+import { commitGroupOffsets, type PinOptions } from './group-pin.js';
+import { ConfigResourceTypes } from './kafkajs-runtime.js';
 import { protocolErrorType, translateKafkaError } from './kafka-errors.js';
 
 /** Kafka's own topic-name rule (the broker refuses anything else). */
@@ -28,7 +30,9 @@ export class TopicAdmin {
   private readonly sizeLimits = new Map<string, Promise<number | undefined>>();
 
   constructor(
+    private readonly kafka: Kafka,
     private readonly admin: Admin,
+    private readonly pin: PinOptions,
     private readonly logger: Logger,
   ) {}
 
@@ -122,13 +126,15 @@ export class TopicAdmin {
   /**
    * Commits `offsets` for a group that has no running member. Used once per new group so it starts
    * exactly at the log end: kafkajs would otherwise resolve "latest" lazily at its first fetch, and
-   * a message published between subscribe() and that fetch would be skipped.
+   * a message published between subscribe() and that fetch would be skipped (as would one landing
+   * on a partition that moves to another member before anything was committed for it).
+   * Returns false when a member is already running: it pinned the group before it started.
    */
   async pinGroup(groupId: string, topic: string, offsets: { partition: number; offset: string }[]): Promise<boolean> {
-    // A running group was pinned by the member that started it; setOffsets would refuse anyway.
+    // A running group was pinned by the member that started it.
     if (await this.groupIsActive(groupId)) return false;
     try {
-      await this.admin.setOffsets({ groupId, topic, partitions: offsets });
+      await commitGroupOffsets(this.kafka, groupId, topic, offsets, this.pin);
       return true;
     } catch (error) {
       if (await this.groupIsActive(groupId).catch(() => false)) return false;
