@@ -54,7 +54,7 @@ class RabbitBackend implements Backend {
     private readonly options: RabbitOptions,
     private readonly logger: Logger,
   ) {
-    this.capabilities = rabbitCapabilities(options.maxMessageBytes);
+    this.capabilities = rabbitCapabilities();
     this.maxMessageBytes = options.maxMessageBytes;
     this.connection = new RabbitConnection(parseBrokerUrl(url), options, logger);
     this.topology = new RabbitTopology(this.connection, options.operationTimeoutMs, logger);

@@ -2,12 +2,11 @@ import { isDeclared, type CapabilityName, type CapabilityReport, type Capability
 import { MAX_BUCKETS, MAX_DELAY_MS, MAX_LATENESS_PERCENT } from './delay-buckets.js';
 
 /** What this backend does, capability by capability; the conformance suite proves each claim. */
-export function rabbitCapabilities(maxMessageBytes: number): CapabilityReport {
+export function rabbitCapabilities(): CapabilityReport {
   return {
     fanout: {
       support: 'native',
       detail: 'Each channel is a durable fanout exchange and each subscriber group a durable queue bound to it; list groups in the channel\'s `groups` to keep messages published before their first subscriber.',
-      limits: { maxMessageBytes },
     },
     workQueue: {
       support: 'native',
@@ -43,7 +42,7 @@ export function rabbitCapabilities(maxMessageBytes: number): CapabilityReport {
     },
     messageTtl: {
       support: 'native',
-      detail: 'ttlMs becomes the AMQP per-message expiration, so the broker drops the message if it is not consumed in time (delayed messages start their TTL when due).',
+      detail: 'The ttlMs option becomes the AMQP per-message expiration, so the broker drops the message if it is not consumed in time (a delayed message starts its TTL when it falls due).',
     },
     durable: {
       support: 'native',
