@@ -9,11 +9,11 @@ describe('memory broker sharing', () => {
     const consumer = await connect({ url: 'memory://shared-a?profile=rabbitmq' });
     const stranger = await connect({ url: 'memory://shared-b', channels: { news: { groups: ['readers'] } } });
     await producer.channel('news').publish('hello');
-    const got = new Recorder<string>();
+    const got = new Recorder();
     await consumer.channel('news').subscribe('readers', got.handler as never);
     await got.waitForCount(1);
     expect(got.payloads).toEqual(['hello']);
-    const none = new Recorder<string>();
+    const none = new Recorder();
     await stranger.channel('news').subscribe('readers', none.handler as never);
     await producer.channel('news').publish('second');
     await got.waitForCount(2);
@@ -27,7 +27,7 @@ describe('memory broker sharing', () => {
     await first.close();
     const second = await connect({ url: 'memory://ephemeral', channels: { jobs: { groups: ['g'] } } });
     await second.channel('jobs').publish('fresh');
-    const got = new Recorder<string>();
+    const got = new Recorder();
     await second.channel('jobs').subscribe('g', got.handler as never);
     await got.waitForCount(1);
     expect(got.payloads).toEqual(['fresh']);

@@ -14,7 +14,7 @@ describe('memory delay and TTL on an injected clock', () => {
       channels: { later: { requires: { delayedDelivery: true } } },
     });
     const later = bus.channel('later');
-    const recorder = new Recorder<string>();
+    const recorder = new Recorder();
     await later.subscribe('g', recorder.handler);
     await later.publish('delayed', { delayMs: 500 });
     await later.publish('marker-0');
@@ -35,7 +35,7 @@ describe('memory delay and TTL on an injected clock', () => {
     const bus = await connect({ url: 'memory://delay-order', options: { clock }, channels: { later: { requires: { delayedDelivery: true }, groups: ['g'] } } });
     for (let i = 0; i < 10; i++) await bus.channel('later').publish(i, { delayMs: 100 });
     clock.advance(100);
-    const recorder = new Recorder<number>();
+    const recorder = new Recorder();
     await bus.channel('later').subscribe('g', recorder.handler, { concurrency: 1 });
     await recorder.waitForCount(10);
     expect(recorder.payloads).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -50,7 +50,7 @@ describe('memory delay and TTL on an injected clock', () => {
     await fresh.publish('keeps', { ttlMs: 10_000 });
     await fresh.publish('forever');
     clock.advance(100);
-    const recorder = new Recorder<string>();
+    const recorder = new Recorder();
     await fresh.subscribe('g', recorder.handler, { concurrency: 1 });
     await recorder.waitForCount(2);
     expect(recorder.payloads).toEqual(['keeps', 'forever']);
@@ -63,7 +63,7 @@ describe('memory delay and TTL on an injected clock', () => {
     const fresh = bus.channel('fresh');
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const recorder = new Recorder<string>();
+    const recorder = new Recorder();
     await fresh.subscribe(
       'g',
       async (m) => {
@@ -92,7 +92,7 @@ describe('memory delay and TTL on an injected clock', () => {
     });
     await bus.channel('both').publish('x', { delayMs: 1000, ttlMs: 100 });
     clock.advance(1050);
-    const recorder = new Recorder<string>();
+    const recorder = new Recorder();
     await bus.channel('both').subscribe('g', recorder.handler);
     await recorder.waitForCount(1);
     expect(recorder.payloads).toEqual(['x']);

@@ -6,10 +6,10 @@ describe('memory subscriber groups', () => {
   it('fans out to every group and shares within one (competing consumers)', async () => {
     const bus = await connect({ url: 'memory://groups-compete', channels: { orders: { requires: { fanout: true, workQueue: true } } } });
     const orders = bus.channel('orders');
-    const a = new Recorder<number>();
-    const b = new Recorder<number>();
-    const audit = new Recorder<number>();
-    const slow = (recorder: Recorder<number>) => async (m: Message<number>) => {
+    const a = new Recorder();
+    const b = new Recorder();
+    const audit = new Recorder();
+    const slow = (recorder: Recorder) => async (m: Message) => {
       recorder.handler(m);
       await new Promise((resolve) => setImmediate(resolve));
     };
@@ -19,7 +19,7 @@ describe('memory subscriber groups', () => {
     const sent = Array.from({ length: 200 }, (_, i) => i);
     await Promise.all(sent.map((n) => orders.publish(n)));
     await waitFor(() => a.messages.length + b.messages.length === 200 && audit.messages.length === 200, { message: 'all handled' });
-    expect([...a.payloads, ...b.payloads].sort((x, y) => x - y)).toEqual(sent);
+    expect(([...a.payloads, ...b.payloads] as number[]).sort((x, y) => x - y)).toEqual(sent);
     expect(a.messages.length).toBeGreaterThan(50);
     expect(b.messages.length).toBeGreaterThan(50);
     expect(audit.payloads).toEqual(sent);
@@ -30,8 +30,8 @@ describe('memory subscriber groups', () => {
     const bus = await connect({ url: 'memory://groups-declared', channels: { events: { groups: ['declared'] } } });
     const events = bus.channel('events');
     await events.publish('before');
-    const declared = new Recorder<string>();
-    const undeclared = new Recorder<string>();
+    const declared = new Recorder();
+    const undeclared = new Recorder();
     await events.subscribe('declared', declared.handler as never);
     await events.subscribe('undeclared', undeclared.handler as never);
     await events.publish('after');
@@ -45,14 +45,14 @@ describe('memory subscriber groups', () => {
   it('a group keeps its queue after its members close; a re-subscribe gets what was published meanwhile', async () => {
     const bus = await connect({ url: 'memory://groups-durable', channels: { events: {} } });
     const events = bus.channel('events');
-    const first = new Recorder<string>();
+    const first = new Recorder();
     const sub = await events.subscribe('g', first.handler as never);
     await events.publish('one');
     await first.waitForCount(1);
     await sub.close();
     await events.publish('two');
     await events.publish('three');
-    const second = new Recorder<string>();
+    const second = new Recorder();
     await events.subscribe('g', second.handler as never, { concurrency: 1 });
     await second.waitForCount(2);
     expect(second.payloads).toEqual(['two', 'three']);
@@ -74,7 +74,7 @@ describe('memory subscriber groups', () => {
     );
     await waitFor(() => started.length === 2, { message: 'two in flight' });
     await hung.close();
-    const again = new Recorder<number>();
+    const again = new Recorder();
     await jobs.subscribe('g', again.handler as never, { concurrency: 1 });
     await again.waitForCount(3);
     expect(again.payloads).toEqual([0, 1, 2]);

@@ -33,7 +33,7 @@ describe('memory priority', () => {
   it('is plain FIFO on a channel that did not declare priority', async () => {
     const bus = await connect({ url: 'memory://priority-fifo', channels: { plain: { groups: ['g'] } } });
     for (let i = 0; i < 20; i++) await bus.channel('plain').publish(i);
-    const recorder = new Recorder<number>();
+    const recorder = new Recorder();
     await bus.channel('plain').subscribe('g', recorder.handler, { concurrency: 1 });
     await recorder.waitForCount(20);
     expect(recorder.payloads).toEqual(Array.from({ length: 20 }, (_, i) => i));

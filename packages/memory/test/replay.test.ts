@@ -8,14 +8,14 @@ describe('memory replay', () => {
     const bus = await connect({ url: 'memory://replay-position', channels: { audit: { requires: { replay: true }, groups: ['g'] } } });
     const audit = bus.channel('audit');
     for (let i = 0; i < 5; i++) await audit.publish(i);
-    const first = new Recorder<number>();
+    const first = new Recorder();
     const sub = await audit.subscribe('g', first.handler, { concurrency: 1 });
     const messages = await first.waitForCount(5);
     await sub.close();
     const third = messages[2];
     expect(third?.position).toBeTypeOf('string');
 
-    const replayed = new Recorder<number>();
+    const replayed = new Recorder();
     await audit.replay({ from: { position: third!.position! } }, replayed.handler);
     await replayed.waitForCount(3);
     await audit.publish(5);
@@ -35,7 +35,7 @@ describe('memory replay', () => {
     await audit.publish('new-1');
     clock.advance(1);
     await audit.publish('new-2');
-    const replayed = new Recorder<string>();
+    const replayed = new Recorder();
     await audit.replay({ from: { timestamp: cut } }, replayed.handler);
     await replayed.waitForCount(2);
     expect(replayed.payloads).toEqual(['new-1', 'new-2']);
@@ -45,7 +45,7 @@ describe('memory replay', () => {
   it('keeps only the last `retention` messages; earliest means the oldest retained', async () => {
     const bus = await connect({ url: 'memory://replay-retention?retention=3', channels: { audit: { requires: { replay: true } } } });
     for (let i = 0; i < 10; i++) await bus.channel('audit').publish(i);
-    const replayed = new Recorder<number>();
+    const replayed = new Recorder();
     await bus.channel('audit').replay({ from: 'earliest' }, replayed.handler);
     await replayed.waitForCount(3);
     await bus.channel('audit').publish(10);
