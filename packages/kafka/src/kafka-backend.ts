@@ -18,6 +18,7 @@ import {
 } from '@switchboard/core';
 import type { Admin, Kafka as KafkaClient, KafkaMessage, SASLOptions } from 'kafkajs';
 import { Kafka } from './kafkajs-runtime.js';
+import { probeBrokers } from './broker-probe.js';
 import { GroupConsumer, type DeliveryFactory } from './group-consumer.js';
 import type { PinOptions } from './group-pin.js';
 import { kafkaCapabilities } from './kafka-capabilities.js';
@@ -94,15 +95,19 @@ export class KafkaBackend implements Backend {
     const publisher = new KafkaPublisher(this.kafka, this.options, topics, this.logger);
     const budget = this.options.connectTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
+    // The probe owns the budget; this bound only catches a broker that accepts TCP but never
+    // completes the Kafka handshake (wrong port, TLS or SASL mismatch).
+    const outer = budget + this.options.connectionTimeoutMs;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new ConnectionError(`Kafka: could not reach the brokers ${this.brokers.join(', ')} within ${budget} ms (connectTimeoutMs)`)),
-        budget,
+        () => reject(new ConnectionError(`Kafka: ${this.brokers.join(', ')} accepted TCP connections but the Kafka handshake did not complete within ${outer} ms; check the port, TLS and SASL settings`)),
+        outer,
       );
     });
     try {
       await Promise.race([
         (async () => {
+          await probeBrokers(this.brokers, budget, this.options.connectionTimeoutMs);
           await admin.connect();
           await publisher.connect();
         })(),

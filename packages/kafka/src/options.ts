@@ -7,11 +7,15 @@ import { z } from 'zod';
  */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588 - 1024;
 
+/**
+ * Backoff for one broker operation (produce, commit, metadata). The defaults give a publish about
+ * 40 s to ride out a broker restart or leader election before it fails with ConnectionError.
+ */
 const RetryOptionsSchema = z.strictObject({
-  /** Attempts after the first for one broker operation (connect, produce, commit). */
-  retries: z.number().int().min(0).max(1000).default(5),
+  /** Attempts after the first. */
+  retries: z.number().int().min(0).max(1000).default(8),
   initialRetryTimeMs: z.number().int().min(1).default(300),
-  maxRetryTimeMs: z.number().int().min(1).default(30_000),
+  maxRetryTimeMs: z.number().int().min(1).default(10_000),
 });
 
 const SaslSchema = z.strictObject({
@@ -38,7 +42,7 @@ export const KafkaOptionsSchema = z.strictObject({
   /** Per-request timeout. */
   requestTimeoutMs: z.number().int().min(1).default(30_000),
   /** Upper bound for `connect()` against an unreachable cluster. */
-  connectTimeoutMs: z.number().int().min(1).default(15_000),
+  connectTimeoutMs: z.number().int().min(1).default(10_000),
   retry: RetryOptionsSchema.default(RetryOptionsSchema.parse({})),
   /** Partitions for topics the backend creates, unless the channel declares `partitions`. */
   partitions: z.number().int().min(1).max(10_000).default(3),
