@@ -51,7 +51,10 @@ export class QueueConsumer implements ConsumerHandle {
     try {
       await this.restart();
     } catch (error) {
+      this.stopped = true;
       this.unregister();
+      await this.channel?.close().catch(() => {});
+      this.channel = undefined;
       throw error;
     }
   }

@@ -3,6 +3,7 @@ import { isDeclared, parseConfig, type ChannelSetup, type Logger } from '@switch
 import { delayQueueExpiresMs, redeclareEveryMs } from './delay-buckets.js';
 import { RabbitChannelOptionsSchema, type RabbitChannelOptions } from './options.js';
 import type { RabbitConnection } from './rabbit-connection.js';
+import { isConnectionLoss } from './rabbit-errors.js';
 import {
   delayQueueName,
   exchangeName,
@@ -139,14 +140,30 @@ export class RabbitTopology {
     }
   }
 
+  /**
+   * Declares everything again on a new connection. A channel whose declare the broker refuses
+   * (someone changed a queue meanwhile) is logged and skipped, so one bad queue cannot keep the
+   * whole connection from recovering; a lost connection aborts and the reconnect loop retries.
+   */
   private async restore(model: { createChannel(): Promise<Channel> }): Promise<void> {
     this.delayQueues.clear();
-    const channel = await model.createChannel();
-    channel.on('error', (error: Error) => this.logger.warn('switchboard: re-declaring topology failed', { error: error.message }));
+    let channel: Channel | undefined;
     try {
-      for (const topology of this.channels.values()) await this.declareChannel(channel, topology);
+      for (const topology of this.channels.values()) {
+        if (channel === undefined) {
+          channel = await model.createChannel();
+          channel.on('error', () => {});
+        }
+        try {
+          await this.declareChannel(channel, topology);
+        } catch (error) {
+          if (isConnectionLoss(error)) throw error;
+          this.logger.error('switchboard: RabbitMQ refused to re-declare a channel after reconnecting', { channel: topology.name, error: (error as Error).message });
+          channel = undefined;
+        }
+      }
     } finally {
-      await channel.close().catch(() => {});
+      await channel?.close().catch(() => {});
     }
   }
 }
