@@ -80,6 +80,7 @@ export class GroupConsumer implements ConsumerHandle {
   private run(consumer: Consumer): Promise<void> {
     return consumer.run({
       autoCommit: this.config.commit,
+      autoCommitInterval: this.config.options.commitIntervalMs,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.config.partitionsConcurrently,
       eachBatch: (payload) => this.eachBatch(payload),
@@ -155,22 +156,25 @@ export class GroupConsumer implements ConsumerHandle {
     }
   }
 
-  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const partition = batch.partition;
     const progress = new BatchProgress(batch.messages.map((m) => m.offset));
-    let rebalance: unknown;
-    // kafkajs sends a heartbeat only when one is due; a rebalance shows up here as an error. We then
-    // stop handing out messages, let the handed-out ones finish and commit, and rethrow so kafkajs rejoins.
+    let heartbeatError: unknown;
+    // kafkajs sends a heartbeat only when one is due. A failed one (rebalance, lost coordinator)
+    // stops the hand-out; the handed-out messages finish and their offsets are committed before
+    // the error is rethrown for kafkajs to rejoin, so the next owner starts after them.
     const beat = async (): Promise<void> => {
-      if (rebalance !== undefined) return;
+      if (heartbeatError !== undefined) return;
       try {
         await heartbeat();
+        // Long batches commit as they go (every commitIntervalMs), so a crash repeats little work.
+        if (this.config.commit) await commitOffsetsIfNecessary();
       } catch (error) {
-        rebalance = error;
+        heartbeatError = error;
       }
     };
     for (const message of batch.messages) {
-      if (this.stopping || rebalance !== undefined || !isRunning() || isStale()) break;
+      if (this.stopping || heartbeatError !== undefined || !isRunning() || isStale()) break;
       const index = progress.dispatch();
       const ack = (): void => {
         const offset = progress.complete(index);
@@ -200,7 +204,7 @@ export class GroupConsumer implements ConsumerHandle {
     } finally {
       this.active.delete(progress);
     }
-    if (rebalance !== undefined) throw rebalance;
+    if (heartbeatError !== undefined) throw heartbeatError;
   }
 
   private async whileWaiting(room: Promise<void>, beat: () => Promise<void>): Promise<void> {

@@ -62,6 +62,8 @@ export const KafkaOptionsSchema = z.strictObject({
   rebalanceTimeoutMs: z.number().int().min(1).default(60_000),
   /** Fetch long-poll time: bounds delivery latency on an idle topic and how fast `close()` returns. */
   maxWaitTimeMs: z.number().int().min(0).default(500),
+  /** How often a consumer commits finished offsets while it works through a long batch (always at its end). */
+  commitIntervalMs: z.number().int().min(10).default(1000),
   /** Bytes fetched per partition per request (kafkajs `maxBytesPerPartition`). */
   maxBytesPerPartition: z.number().int().min(1024).default(1_048_576),
   /** Minimum level of kafkajs' own log lines forwarded to the bus logger. */

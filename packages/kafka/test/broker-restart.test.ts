@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import { connect, type Bus, type Message } from '@switchboard/core';
+import { waitFor } from '@switchboard/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
+// The project's broker script: kill -9 and start again, exactly as the CLI does.
+import { kafkaKill, kafkaUp } from '../../../test/brokers/kafka.mjs';
+import { FAST_GROUPS, KAFKA_URL } from './kafka-env.js';
+
+const quiet = { log: () => {} };
+
+afterAll(async () => {
+  // Whatever happened above, leave Kafka running for the next suite.
+  await kafkaUp(quiet);
+});
+
+type Api = { subscribe(g: string, h: (m: Message) => Promise<void>, o: object): Promise<{ close(): Promise<void> }>; publish(p: unknown, o?: object): Promise<void> };
+
+describe('kafka broker crash', () => {
+  it('kill -9 during 10,000 confirmed publishes with a consumer running: every confirmed message is handled', async () => {
+    const ch = `sbk-crash-${randomBytes(4).toString('hex')}`;
+    const total = 10_000;
+    const bus = (await connect({ url: KAFKA_URL, options: { ...FAST_GROUPS }, channels: { [ch]: { requires: { durable: true } } } })) as unknown as Bus<never>;
+    const channel = bus.channel(ch) as unknown as Api;
+    const handled = new Map<number, number>();
+    let lastHandledAt = 0;
+    const handledAfterKill: number[] = [];
+    let killedAt = 0;
+    await channel.subscribe(
+      'g',
+      async (m) => {
+        const n = m.payload as { n: number };
+        handled.set(n.n, (handled.get(n.n) ?? 0) + 1);
+        lastHandledAt = Date.now();
+        if (killedAt > 0 && handledAfterKill.length === 0) handledAfterKill.push(Date.now());
+      },
+      { concurrency: 32 },
+    );
+
+    const confirmed = new Set<number>();
+    const confirmedAt: number[] = [];
+    let failures = 0;
+    const failureCodes = new Map<string, number>();
+    let next = 0;
+    let killing: Promise<void> | undefined;
+    let upAt = 0;
+    // 100 publishers in parallel; a publish that fails is tried again, as an application would.
+    const worker = async (): Promise<void> => {
+      while (next < total) {
+        const n = next++;
+        const payload = { n, pad: 'x'.repeat(200) };
+        for (;;) {
+          try {
+            await channel.publish(payload, { key: `k${n % 97}` });
+            confirmed.add(n);
+            if (killedAt > 0) confirmedAt.push(Date.now());
+            break;
+          } catch (error) {
+            failures++;
+            const code = (error as { code?: string }).code ?? 'unknown';
+            failureCodes.set(code, (failureCodes.get(code) ?? 0) + 1);
+          }
+        }
+        if (confirmed.size >= 3000 && killing === undefined) {
+          killedAt = Date.now();
+          killing = kafkaKill(quiet).then(() => kafkaUp(quiet)).then(() => void (upAt = Date.now()));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 100 }, worker));
+    await killing;
+    await waitFor(() => [...confirmed].every((n) => handled.has(n)), { timeoutMs: 120_000, intervalMs: 200, message: 'every confirmed message handled' });
+
+    const deliveries = [...handled.values()].reduce((a, b) => a + b, 0);
+    const firstConfirmAfterUp = confirmedAt.find((t) => t >= upAt) ?? 0;
+    console.log(
+      `broker kill -9 after 3000 confirmed: broker back after ${((upAt - killedAt) / 1000).toFixed(1)} s; ` +
+        `publishing resumed ${((firstConfirmAfterUp - upAt) / 1000).toFixed(1)} s after the broker was up; ` +
+        `consumer handled again ${(((handledAfterKill[0] ?? 0) - killedAt) / 1000).toFixed(1)} s after the kill; ` +
+        `all ${confirmed.size} confirmed handled ${((lastHandledAt - killedAt) / 1000).toFixed(1)} s after the kill; ` +
+        `publish failures retried by the app: ${failures} (${[...failureCodes].map(([c, k]) => `${c}×${k}`).join(', ') || 'none'}); ` +
+        `duplicates delivered: ${deliveries - handled.size}`,
+    );
+    expect(confirmed.size).toBe(total);
+    await bus.close();
+  });
+});
