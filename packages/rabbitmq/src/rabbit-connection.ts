@@ -54,6 +54,11 @@ export class RabbitConnection {
     return (this.url.endpoints[0] as BrokerEndpoint).display;
   }
 
+  /** Why the broker blocks publishers right now (memory or disk alarm), if it does. */
+  get blocked(): string | undefined {
+    return this.unblocked === undefined ? undefined : (this.blockedReason ?? 'resource alarm');
+  }
+
   get isOpen(): boolean {
     return this.ready && !this.closing;
   }

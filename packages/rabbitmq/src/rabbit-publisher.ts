@@ -80,8 +80,10 @@ export class RabbitPublisher {
       const translated = translateRabbitError(failure, { endpoint: this.connection.endpoint, operation: `publishing to channel "${pending[0]?.channel}"` });
       if (!translated.retriable && !isConnectionLoss(failure) && !isNack(failure)) throw translated;
       if (Date.now() >= deadline) {
+        const blocked = this.connection.blocked;
+        const why = blocked !== undefined ? `RabbitMQ blocks publishers (${blocked}): free memory or disk on the broker` : translated.message;
         throw new ConnectionError(
-          `${pending.length} message(s) on channel "${pending[0]?.channel}" were not confirmed by RabbitMQ within operationTimeoutMs (${this.timeoutMs} ms): ${translated.message}`,
+          `${pending.length} message(s) on channel "${pending[0]?.channel}" were not confirmed within operationTimeoutMs (${this.timeoutMs} ms): ${why}`,
           { cause: translated },
         );
       }
@@ -155,7 +157,7 @@ export class RabbitPublisher {
       new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), Math.max(0, left)))),
     ]);
     clearTimeout(timer);
-    if (timedOut) throw new ConnectionError(`RabbitMQ did not confirm ${messages.length} message(s) within operationTimeoutMs (${this.timeoutMs} ms)`);
+    if (timedOut) return { messages, error: new ConnectionError('no publisher confirm arrived') };
     const error = watch.error ?? firstError;
     return error === undefined ? { messages: failed } : { messages: failed, error };
   }

@@ -121,6 +121,26 @@ describe.skipIf(skip !== undefined)(`rabbitmq faults${skip === undefined ? '' : 
     }
   });
 
+  it('flow control: while a memory alarm blocks publishers, publish waits (bounded) and completes once unblocked', async () => {
+    const channel = unique('blocked');
+    const bus = await connect({ url: RABBIT_URL, channels: { [channel]: { groups: ['g'] } }, options: { operationTimeoutMs: 1_500 } });
+    try {
+      await bus.channel(channel).publish('before the alarm');
+      rabbitmqctl('set_vm_memory_high_watermark', '0.00001');
+      const error = await caught(bus.channel(channel).publish('during the alarm'));
+      expect(error).toBeInstanceOf(ConnectionError);
+      expect(error.retriable).toBe(true);
+      expect(error.message).toMatch(/blocks publishers/);
+      const waiting = bus.channel(channel).publish('waits for the alarm to clear');
+      rabbitmqctl('set_vm_memory_high_watermark', '0.4');
+      await waiting;
+    } finally {
+      rabbitmqctl('set_vm_memory_high_watermark', '0.4');
+      await bus.close();
+      await deleteQueues(`${channel}.g`);
+    }
+  });
+
   it('publishing while the broker is down fails with a retriable ConnectionError after operationTimeoutMs, then works again', { timeout: 120_000 }, async () => {
     const channel = unique('outage');
     const bus = await connect({ url: RABBIT_URL, channels: { [channel]: {} }, options: { operationTimeoutMs: 1_500 } });
