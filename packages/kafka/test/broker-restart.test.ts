@@ -1,16 +1,21 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { connect, type Bus, type Message } from '@switchboard/core';
 import { waitFor } from '@switchboard/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-// The project's broker script: kill -9 and start again, exactly as the CLI does.
-import { kafkaKill, kafkaUp } from '../../../test/brokers/kafka.mjs';
 import { FAST_GROUPS, KAFKA_URL } from './kafka-env.js';
 
-const quiet = { log: () => {} };
+// The project's broker script: `kill` is kill -9, `up` starts it and waits until it serves.
+const BROKER_SCRIPT = fileURLToPath(new URL('../../../test/brokers/kafka.mjs', import.meta.url));
+const broker = async (command: 'kill' | 'up'): Promise<void> => {
+  await promisify(execFile)(process.execPath, [BROKER_SCRIPT, command], { timeout: 120_000 });
+};
 
 afterAll(async () => {
   // Whatever happened above, leave Kafka running for the next suite.
-  await kafkaUp(quiet);
+  await broker('up');
 });
 
 type Api = { subscribe(g: string, h: (m: Message) => Promise<void>, o: object): Promise<{ close(): Promise<void> }>; publish(p: unknown, o?: object): Promise<void> };
@@ -62,7 +67,7 @@ describe('kafka broker crash', () => {
         }
         if (confirmed.size >= 3000 && killing === undefined) {
           killedAt = Date.now();
-          killing = kafkaKill(quiet).then(() => kafkaUp(quiet)).then(() => void (upAt = Date.now()));
+          killing = broker('kill').then(() => broker('up')).then(() => void (upAt = Date.now()));
         }
       }
     };

@@ -1,0 +1,24 @@
+import { ConfigError, parseConfig } from '@switchboard/core';
+import { describe, expect, it } from 'vitest';
+import { kafkaCapabilities } from './kafka-capabilities.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, KafkaOptionsSchema } from './options.js';
+
+describe('KafkaOptionsSchema', () => {
+  it('has production defaults', () => {
+    const o = parseConfig(KafkaOptionsSchema, {}, 'options');
+    expect(o).toMatchObject({ partitions: 3, idempotent: true, sessionTimeoutMs: 30_000, maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES });
+    expect(o.replicationFactor).toBeUndefined();
+  });
+
+  it('rejects unknown keys and a heartbeat not below the session timeout, naming the field', () => {
+    expect(() => parseConfig(KafkaOptionsSchema, { partition: 3 }, 'options')).toThrow(/partition/);
+    expect(() => parseConfig(KafkaOptionsSchema, { sessionTimeoutMs: 3000, heartbeatIntervalMs: 3000 }, 'options')).toThrow(ConfigError);
+  });
+
+  it('reports every capability, the partition bound and what is unsupported', () => {
+    const report = kafkaCapabilities(parseConfig(KafkaOptionsSchema, { partitions: 6 }, 'options'));
+    expect(report.workQueue.limits).toEqual({ parallelism: 'partitions', defaultPartitions: 6 });
+    expect([report.priority, report.delayedDelivery, report.messageTtl].map((c) => c.support)).toEqual(['unsupported', 'unsupported', 'unsupported']);
+    expect([report.requestReply, report.deadLetter].map((c) => c.support)).toEqual(['emulated', 'emulated']);
+  });
+});
