@@ -1,3 +1,4 @@
+import { runSoon } from './microtask.js';
 import type { DeliverFn } from '@switchboard/core';
 import type { ChannelLog } from './channel-log.js';
 import type { Clock } from './clock.js';
@@ -39,7 +40,7 @@ export class ReplayReader implements DeliveryOwner {
   schedulePump(): void {
     if (this.scheduled || this.stopped) return;
     this.scheduled = true;
-    queueMicrotask(this.pumpNow);
+    runSoon(this.pumpNow);
   }
 
   private pump(): void {

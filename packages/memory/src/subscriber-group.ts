@@ -1,3 +1,4 @@
+import { runSoon } from './microtask.js';
 import type { DeliverFn, Logger } from '@switchboard/core';
 import type { Clock } from './clock.js';
 import { GroupMember, type DeliveryKind } from './group-member.js';
@@ -68,7 +69,7 @@ export class SubscriberGroup {
   schedulePump(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    queueMicrotask(this.pumpNow);
+    runSoon(this.pumpNow);
   }
 
   private pump(): void {
