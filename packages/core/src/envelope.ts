@@ -53,6 +53,52 @@ function decodeBody(body: Buffer, contentType: string | undefined): unknown {
   return body;
 }
 
+/** CloudEvents attribute header names for one binding prefix. */
+interface AttributeNames {
+  specversion: string;
+  id: string;
+  source: string;
+  type: string;
+  time: string;
+  traceparent: string;
+  tracestate: string;
+}
+
+function namesFor(prefix: string): AttributeNames {
+  return Object.freeze({
+    specversion: `${prefix}specversion`,
+    id: `${prefix}id`,
+    source: `${prefix}source`,
+    type: `${prefix}type`,
+    time: `${prefix}time`,
+    traceparent: `${prefix}traceparent`,
+    tracestate: `${prefix}tracestate`,
+  });
+}
+
+// Built once for the shipped bindings: concatenating header names per message showed up as a
+// top cost in the memory benchmark (new strings to hash on every encode and decode).
+const KAFKA_NAMES = namesFor('ce_');
+const AMQP_NAMES = namesFor('cloudEvents:');
+
+function attributeNames(prefix: string): AttributeNames {
+  return prefix === 'ce_' ? KAFKA_NAMES : prefix === 'cloudEvents:' ? AMQP_NAMES : namesFor(prefix);
+}
+
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
+
+/**
+ * Same string as `new Date(ms).toISOString()`, about twice as fast (it ran once per published
+ * message and was a top cost in the memory benchmark). Falls back outside 4-digit years.
+ */
+function isoTime(ms: number): string {
+  const d = new Date(ms);
+  const year = d.getUTCFullYear();
+  if (year < 1000 || year > 9999) return d.toISOString();
+  const milli = d.getUTCMilliseconds();
+  return `${year}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}T${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+}
+
 /**
  * Builds the wire form of a message: body plus CloudEvents binary-mode attributes as headers,
  * named with the backend's binding prefix (`ce_` for Kafka, `cloudEvents:` for AMQP).
@@ -61,16 +107,16 @@ export function encodeMessage(input: EncodeInput, prefix: string): WireMessage {
   const { body, contentType } = encodeBody(input.payload);
   const id = input.id ?? randomUUID();
   const now = Date.now();
-  const headers: Record<string, string> = {
-    [`${prefix}specversion`]: '1.0',
-    [`${prefix}id`]: id,
-    [`${prefix}source`]: input.source,
-    [`${prefix}type`]: input.type,
-    [`${prefix}time`]: new Date(now).toISOString(),
-    [CONTENT_TYPE_HEADER]: contentType,
-  };
-  if (input.traceparent !== undefined) headers[`${prefix}traceparent`] = input.traceparent;
-  if (input.tracestate !== undefined) headers[`${prefix}tracestate`] = input.tracestate;
+  const names = attributeNames(prefix);
+  const headers: Record<string, string> = {};
+  headers[names.specversion] = '1.0';
+  headers[names.id] = id;
+  headers[names.source] = input.source;
+  headers[names.type] = input.type;
+  headers[names.time] = isoTime(now);
+  headers[CONTENT_TYPE_HEADER] = contentType;
+  if (input.traceparent !== undefined) headers[names.traceparent] = input.traceparent;
+  if (input.tracestate !== undefined) headers[names.tracestate] = input.tracestate;
   if (input.headers !== undefined) {
     for (const name in input.headers) {
       if (name.startsWith(prefix) || name === CONTENT_TYPE_HEADER) continue;
@@ -98,16 +144,17 @@ export function decodeMessage(delivery: Delivery | WireMessage, prefix: string):
     if (name.startsWith(prefix) || name === CONTENT_TYPE_HEADER || name === HEADERS.attempt) continue;
     headers[name] = all[name] as string;
   }
-  const time = all[`${prefix}time`];
+  const names = attributeNames(prefix);
+  const time = all[names.time];
   const attributes: EnvelopeAttributes = {
-    id: all[`${prefix}id`] ?? delivery.id,
-    source: all[`${prefix}source`] ?? '',
-    type: all[`${prefix}type`] ?? '',
+    id: all[names.id] ?? delivery.id,
+    source: all[names.source] ?? '',
+    type: all[names.type] ?? '',
     time: time === undefined ? new Date(delivery.timestamp) : new Date(time),
   };
-  const traceparent = all[`${prefix}traceparent`];
+  const traceparent = all[names.traceparent];
   if (traceparent !== undefined) attributes.traceparent = traceparent;
-  const tracestate = all[`${prefix}tracestate`];
+  const tracestate = all[names.tracestate];
   if (tracestate !== undefined) attributes.tracestate = tracestate;
   const attempt = Number(all[HEADERS.attempt] ?? 1);
   return {
