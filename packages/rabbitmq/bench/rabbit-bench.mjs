@@ -2,7 +2,7 @@
 //   publish: N messages pipelined in chunks of 1000 (each chunk awaited), into a declared group's queue;
 //   consume: drain that backlog with subscribe(concurrency 64);
 //   both:    publish and consume at once (at most --window published-but-unhandled);
-//   raw:     the same publish with bare amqplib (confirm channel, waitForConfirms per chunk), for scale.
+//   raw:     the same publish and consume with bare amqplib (confirm channel, waitForConfirms per chunk; prefetch 2×concurrency, ack each), for scale.
 // Usage: node packages/rabbitmq/bench/rabbit-bench.mjs [--messages 50000] [--url amqp://guest:guest@127.0.0.1:5672]
 import { connect } from '@switchboard/core';
 import { connect as amqpConnect } from 'amqplib';
@@ -91,6 +91,18 @@ for (let sent = 0; sent < N; sent += CHUNK) {
   await raw.waitForConfirms();
 }
 results.rawAmqplibPublishMsgPerSec = rate(N, performance.now() - t);
+const rawConsumer = await model.createChannel();
+await rawConsumer.prefetch(Number(values.concurrency) * 2);
+t = performance.now();
+await new Promise((resolve) => {
+  let got = 0;
+  void rawConsumer.consume(q, (message) => {
+    rawConsumer.ack(message);
+    if (++got === N) resolve();
+  });
+});
+results.rawAmqplibConsumeMsgPerSec = rate(N, performance.now() - t);
+await rawConsumer.close();
 await raw.deleteQueue(q);
 const cleanup = await model.createChannel();
 await cleanup.deleteQueue(`${name}.g`);

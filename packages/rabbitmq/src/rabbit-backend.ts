@@ -34,15 +34,19 @@ import { exchangeName } from './topology-names.js';
 import { HEADER_PREFIX, toPublish } from './wire-properties.js';
 
 /**
- * The RabbitMQ backend: one AMQP connection (recovered automatically), a publisher-confirms
- * channel, a channel per consumer and throwaway channels for declares.
+ * The RabbitMQ backend. Two AMQP connections, as RabbitMQ advises: when the broker throttles a
+ * publishing connection (credit flow, alarms) it stops reading from its socket, which would also
+ * hold back the acks of consumers sharing it. The publishing connection carries the confirm
+ * channel, declares (on throwaway channels), retries, replies and requests; the consuming one a
+ * channel per consumer. Both recover on their own.
  */
 class RabbitBackend implements Backend {
   readonly name = 'rabbitmq';
   readonly binding = { headerPrefix: HEADER_PREFIX };
   readonly capabilities: CapabilityReport;
   readonly maxMessageBytes: number;
-  private readonly connection: RabbitConnection;
+  private readonly publishing: RabbitConnection;
+  private readonly consuming: RabbitConnection;
   private readonly topology: RabbitTopology;
   private readonly publisher: RabbitPublisher;
   private readonly requester: RabbitRequester;
@@ -56,18 +60,26 @@ class RabbitBackend implements Backend {
   ) {
     this.capabilities = rabbitCapabilities();
     this.maxMessageBytes = options.maxMessageBytes;
-    this.connection = new RabbitConnection(parseBrokerUrl(url), options, logger);
-    this.topology = new RabbitTopology(this.connection, options.operationTimeoutMs, logger);
-    this.publisher = new RabbitPublisher(this.connection, options.operationTimeoutMs, logger);
-    this.requester = new RabbitRequester(this.connection);
+    const brokers = parseBrokerUrl(url);
+    this.publishing = new RabbitConnection(brokers, options, logger, 'publish');
+    this.consuming = new RabbitConnection(brokers, options, logger, 'consume');
+    this.topology = new RabbitTopology(this.publishing, options.operationTimeoutMs, logger);
+    this.publisher = new RabbitPublisher(this.publishing, options.operationTimeoutMs, logger);
+    this.requester = new RabbitRequester(this.publishing);
   }
 
   channelCapabilities(_channel: string, requires: Requirements): Partial<Record<CapabilityName, CapabilitySupport>> {
     return rabbitChannelCapabilities(this.capabilities, requires);
   }
 
-  connect(): Promise<void> {
-    return this.connection.open();
+  async connect(): Promise<void> {
+    await this.publishing.open();
+    try {
+      await this.consuming.open();
+    } catch (error) {
+      await this.publishing.close();
+      throw error;
+    }
   }
 
   async ensureChannel(setup: ChannelSetup): Promise<void> {
@@ -117,7 +129,7 @@ class RabbitBackend implements Backend {
     this.closed ??= (async () => {
       await Promise.allSettled([...this.consumers].map((consumer) => consumer.close()));
       await this.requester.close();
-      await this.connection.close();
+      await Promise.all([this.consuming.close(), this.publishing.close()]);
     })();
     return this.closed;
   }
@@ -137,7 +149,7 @@ class RabbitBackend implements Backend {
 
   private async startConsumer(spec: QueueConsumerSpec, deliver: DeliverFn): Promise<ConsumerHandle> {
     this.assertOpen();
-    const consumer = new QueueConsumer(this.connection, spec, deliver, this.options.operationTimeoutMs, this.logger);
+    const consumer = new QueueConsumer(this.consuming, spec, deliver, this.options.operationTimeoutMs, this.logger);
     await consumer.start();
     this.consumers.add(consumer);
     return {

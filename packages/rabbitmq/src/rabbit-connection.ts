@@ -47,6 +47,8 @@ export class RabbitConnection {
     private readonly url: BrokerUrl,
     private readonly options: RabbitOptions,
     private readonly logger: Logger,
+    /** `publish` or `consume`: which of the bus's two connections this is, for names and logs. */
+    readonly role: string,
   ) {}
 
   /** `user@host:port/vhost` of the first endpoint, for messages. */
@@ -196,7 +198,7 @@ export class RabbitConnection {
         ...(this.url.frameMax !== undefined && { frameMax: this.url.frameMax }),
         ...(this.url.channelMax !== undefined && { channelMax: this.url.channelMax }),
       },
-      { ...this.options.tls, timeout, clientProperties: { connection_name: this.options.connectionName } },
+      { ...this.options.tls, timeout, clientProperties: { connection_name: `${this.options.connectionName} (${this.role})` } },
     );
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
