@@ -91,7 +91,7 @@ export class KafkaBackend implements Backend {
   async connect(): Promise<void> {
     if (this.connected !== undefined) return;
     const admin = this.kafka.admin();
-    const topics = new TopicAdmin(this.kafka, admin, this.pinOptions(), this.logger);
+    const topics = new TopicAdmin(this.kafka, admin, this.pinOptions(), this.options.retry, this.logger);
     const publisher = new KafkaPublisher(this.kafka, this.options, topics, this.logger);
     const budget = this.options.connectTimeoutMs;
     let timer: NodeJS.Timeout | undefined;

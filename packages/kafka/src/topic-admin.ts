@@ -3,6 +3,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { commitGroupOffsets, type PinOptions } from './group-pin.js';
 import { ConfigResourceTypes } from './kafkajs-runtime.js';
 import { protocolErrorType, translateKafkaError } from './kafka-errors.js';
+import { retryTransient, type TransientRetryPolicy } from './transient-retry.js';
 
 /** Kafka's own topic-name rule (the broker refuses anything else). */
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
@@ -33,8 +34,13 @@ export class TopicAdmin {
     private readonly kafka: Kafka,
     private readonly admin: Admin,
     private readonly pin: PinOptions,
+    private readonly retry: TransientRetryPolicy,
     private readonly logger: Logger,
   ) {}
+
+  private again<T>(operation: () => Promise<T>): Promise<T> {
+    return retryTransient(operation, this.retry);
+  }
 
   /** Creates the topic unless it exists; resolves with its partition count. */
   async ensureTopic(spec: TopicSpec): Promise<number> {
@@ -65,8 +71,7 @@ export class TopicAdmin {
   partitionCount(topic: string): Promise<number> {
     let count = this.partitionCounts.get(topic);
     if (count === undefined) {
-      count = this.admin
-        .fetchTopicMetadata({ topics: [topic] })
+      count = this.again(() => this.admin.fetchTopicMetadata({ topics: [topic] }))
         .then(({ topics }) => topics[0]?.partitions.length ?? 0)
         .catch((error: unknown) => {
           throw translateKafkaError(error, `reading metadata of topic "${topic}"`);
@@ -96,7 +101,7 @@ export class TopicAdmin {
 
   async topicOffsets(topic: string): Promise<PartitionOffsets[]> {
     try {
-      const offsets = await this.admin.fetchTopicOffsets(topic);
+      const offsets = await this.again(() => this.admin.fetchTopicOffsets(topic));
       return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high }));
     } catch (error) {
       throw translateKafkaError(error, `reading offsets of topic "${topic}"`);
@@ -106,7 +111,7 @@ export class TopicAdmin {
   /** Per-partition offset of the first message at or after `timestamp` (the log end where there is none). */
   async offsetsForTimestamp(topic: string, timestamp: number): Promise<Map<number, string>> {
     try {
-      const offsets = await this.admin.fetchTopicOffsetsByTimestamp(topic, timestamp);
+      const offsets = await this.again(() => this.admin.fetchTopicOffsetsByTimestamp(topic, timestamp));
       return new Map(offsets.map((o) => [o.partition, o.offset]));
     } catch (error) {
       throw translateKafkaError(error, `looking up offsets by timestamp in topic "${topic}"`);
@@ -116,7 +121,7 @@ export class TopicAdmin {
   /** True when the group has a committed offset for any partition of the topic. */
   async hasCommittedOffsets(groupId: string, topic: string): Promise<boolean> {
     try {
-      const result = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+      const result = await this.again(() => this.admin.fetchOffsets({ groupId, topics: [topic] }));
       return result.some((t) => t.partitions.some((p) => Number(p.offset) >= 0));
     } catch (error) {
       throw translateKafkaError(error, `reading committed offsets of group "${groupId}"`);
@@ -134,7 +139,7 @@ export class TopicAdmin {
     // A running group was pinned by the member that started it.
     if (await this.groupIsActive(groupId)) return false;
     try {
-      await commitGroupOffsets(this.kafka, groupId, topic, offsets, this.pin);
+      await this.again(() => commitGroupOffsets(this.kafka, groupId, topic, offsets, this.pin));
       return true;
     } catch (error) {
       if (await this.groupIsActive(groupId).catch(() => false)) return false;
@@ -144,7 +149,7 @@ export class TopicAdmin {
 
   private async groupIsActive(groupId: string): Promise<boolean> {
     try {
-      const { groups } = await this.admin.describeGroups([groupId]);
+      const { groups } = await this.again(() => this.admin.describeGroups([groupId]));
       const state = groups[0]?.state;
       return state !== undefined && state !== 'Empty' && state !== 'Dead';
     } catch (error) {
