@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { connect, SwitchboardError } from '@switchboard/core';
 import { waitFor } from '@switchboard/testkit';
 // Broker control written for every suite: stop_app / start_app with readiness probes.
-import { rabbitProbe, rabbitStartApp, rabbitStopApp } from '../../../test/brokers/rabbitmq.mjs';
+import { rabbitProbe, rabbitRestartApp, rabbitStartApp, rabbitStopApp } from '../../../test/brokers/rabbitmq.mjs';
 import { brokerSkipReason, RABBIT_URL, unique } from './rabbit-env.js';
 
 const skip = await brokerSkipReason();
@@ -108,6 +108,46 @@ describe.skipIf(skip !== undefined)(`broker restart${skip === undefined ? '' : `
       expect(missing).toBe(0);
       expect(confirmed.size + failures.length).toBe(TOTAL);
       await sub.close();
+    } finally {
+      await bus.close();
+      await ensureBrokerUp();
+    }
+  });
+
+  it('responders, replays and subscribers resume after a restart without the application doing anything', { timeout: 120_000 }, async () => {
+    const rpc = unique('rpc');
+    const history = unique('history');
+    const events = unique('events');
+    const bus = await connect({
+      url: RABBIT_URL,
+      channels: {
+        [rpc]: { requires: { requestReply: true } },
+        [history]: { requires: { replay: true } },
+        [events]: { groups: ['g'] },
+      },
+      requestTimeoutMs: 2_000,
+    });
+    try {
+      await bus.channel(rpc).respond((m) => ({ echo: m.payload }));
+      const replayed: unknown[] = [];
+      await bus.channel(history).replay({ from: 'earliest' }, (m) => void replayed.push(m.payload));
+      const received: unknown[] = [];
+      await bus.channel(events).subscribe('g', (m) => void received.push(m.payload));
+      await bus.channel(history).publish('h-before');
+      await waitFor(() => replayed.includes('h-before'));
+
+      await rabbitRestartApp({ log: () => {} });
+
+      await waitFor(async () => ((await bus.channel(rpc).request('ping').catch(() => undefined)) as { echo?: string } | undefined)?.echo === 'ping', {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+        message: 'a request answered after the restart',
+      });
+      await bus.channel(history).publish('h-after');
+      await bus.channel(events).publish('e-after');
+      await waitFor(() => replayed.includes('h-after') && received.includes('e-after'), { timeoutMs: 30_000, message: 'replay and subscriber resumed' });
+      // The replay resumed after what it had handled, not from the beginning.
+      expect(replayed.filter((p) => p === 'h-before')).toHaveLength(1);
     } finally {
       await bus.close();
       await ensureBrokerUp();
