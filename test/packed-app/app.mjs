@@ -62,6 +62,7 @@ for (const [name, attempt] of [
 ]) {
   results[name] = await attempt().then(() => 'no error', (e) => `${e.code}: ${e.message}`);
 }
+const jobs = bus.channel('jobs');
 await bus.close();
-results.afterClose = await bus.channel('jobs').publish('x').then(() => 'no error', (e) => e.code);
+results.afterClose = await jobs.publish('x').then(() => 'no error', (e) => e.code);
 console.log(JSON.stringify(results));

@@ -24,7 +24,7 @@ class SwitchboardBus implements ChannelHost {
   private closing: Promise<void> | undefined;
 
   constructor(
-    readonly backend: Backend,
+    readonly adapter: Backend,
     config: ConnectConfig,
     plans: Map<string, ChannelPlan>,
   ) {
@@ -36,8 +36,12 @@ class SwitchboardBus implements ChannelHost {
     for (const [name, plan] of plans) this.plans.set(name, plan);
   }
 
+  get backend(): string {
+    return this.adapter.name;
+  }
+
   get capabilities(): CapabilityReport {
-    return this.backend.capabilities;
+    return this.adapter.capabilities;
   }
 
   get closed(): boolean {
@@ -52,7 +56,7 @@ class SwitchboardBus implements ChannelHost {
     let done = this.ensured.get(name);
     if (done === undefined) {
       const spec = this.specs.get(name) ?? ChannelSpecSchema.parse({});
-      done = this.backend.ensureChannel({ name, requires: spec.requires, groups: [...spec.groups], options: { ...spec.options, ...(spec.partitions !== undefined && { partitions: spec.partitions }), maxPriority: spec.maxPriority } });
+      done = this.adapter.ensureChannel({ name, requires: spec.requires, groups: [...spec.groups], options: { ...spec.options, ...(spec.partitions !== undefined && { partitions: spec.partitions }), maxPriority: spec.maxPriority } });
       // A failed declare may succeed later (broker back up): forget it so the next call retries.
       done.catch(() => this.ensured.delete(name));
       this.ensured.set(name, done);
@@ -76,8 +80,8 @@ class SwitchboardBus implements ChannelHost {
       }
       parseConfig(ChannelNameSchema, name, `channel name "${name}"`);
       resolved = parseConfig(ChannelSpecSchema, spec, `declaration of channel "${name}"`);
-      const { plan, problems } = planChannel(this.backend, name, resolved.requires);
-      if (problems.length > 0) throw capabilityError(this.backend.name, problems);
+      const { plan, problems } = planChannel(this.adapter, name, resolved.requires);
+      if (problems.length > 0) throw capabilityError(this.adapter.name, problems);
       this.specs.set(name, resolved);
       this.plans.set(name, plan);
     }
@@ -93,7 +97,7 @@ class SwitchboardBus implements ChannelHost {
   }
 
   report(): BusReport {
-    const report: BusReport = { backend: this.backend.name, channels: {}, emulated: [], degraded: [] };
+    const report: BusReport = { backend: this.adapter.name, channels: {}, emulated: [], degraded: [] };
     for (const [channel, plan] of this.plans) {
       report.channels[channel] = plan.capabilities;
       for (const [capability, planned] of Object.entries(plan.capabilities)) {
@@ -108,7 +112,7 @@ class SwitchboardBus implements ChannelHost {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.allSettled([...this.subscriptions].map((s) => s.close()));
-      await this.backend.close();
+      await this.adapter.close();
     })();
     return this.closing;
   }

@@ -13,7 +13,7 @@ import { validatePayload, type SafeParser } from './validation.js';
 
 /** What a channel needs from the bus that owns it. */
 export interface ChannelHost {
-  readonly backend: Backend;
+  readonly adapter: Backend;
   readonly source: string;
   readonly closeTimeoutMs: number;
   readonly requestTimeoutMs: number;
@@ -60,8 +60,8 @@ export class ChannelRuntime {
     private readonly plan: ChannelPlan,
     private readonly host: ChannelHost,
   ) {
-    this.prefix = host.backend.binding.headerPrefix;
-    this.batcher = new PublishBatcher((messages) => host.backend.publish(name, messages));
+    this.prefix = host.adapter.binding.headerPrefix;
+    this.batcher = new PublishBatcher((messages) => host.adapter.publish(name, messages));
   }
 
   private get schema(): SafeParser | undefined {
@@ -102,13 +102,13 @@ export class ChannelRuntime {
       },
       this.prefix,
     );
-    const limit = this.host.backend.maxMessageBytes;
+    const limit = this.host.adapter.maxMessageBytes;
     if (limit !== undefined) {
       let size = wire.body.length + (wire.key?.length ?? 0);
       for (const name in wire.headers) size += name.length + (wire.headers[name]?.length ?? 0);
       if (size > limit) {
         throw new MessageTooLargeError(
-          `Message of ${size} bytes on channel "${this.name}" exceeds the ${this.host.backend.name} limit of ${limit} bytes; ` +
+          `Message of ${size} bytes on channel "${this.name}" exceeds the ${this.host.adapter.name} limit of ${limit} bytes; ` +
             'send a reference (URL, object key) instead of the payload, or raise the broker limit and the backend option',
           size,
           limit,
@@ -165,7 +165,7 @@ export class ChannelRuntime {
       deadLetter: async (dead) => {
         const deadChannel = `${this.name}.dead`;
         await this.host.ensure(deadChannel);
-        await this.host.backend.publish(deadChannel, [dead]);
+        await this.host.adapter.publish(deadChannel, [dead]);
       },
     };
   }
@@ -195,40 +195,40 @@ export class ChannelRuntime {
   subscribe(group: string, handler: Handler<unknown>, options?: SubscribeOptions): Promise<Subscription> {
     parseConfig(ChannelNameSchema, group, `group name on channel ${this.name}`);
     return this.start(group, options, (ctx) => createDeliveryRunner(ctx, handler), (deliver, concurrency) =>
-      this.host.backend.consume(this.name, group, this.consumeOptions(concurrency), deliver),
+      this.host.adapter.consume(this.name, group, this.consumeOptions(concurrency), deliver),
     );
   }
 
   async replay(options: { from: ReplayFromOption }, handler: Handler<unknown>, subscribe?: SubscribeOptions): Promise<Subscription> {
     this.requireDeclared('replay', 'replay()');
-    const replay = this.host.backend.replay;
-    if (replay === undefined || this.degraded('replay')) throw new CapabilityError(`replay() on channel ${this.name}: the ${this.host.backend.name} backend cannot replay`);
+    const replay = this.host.adapter.replay;
+    if (replay === undefined || this.degraded('replay')) throw new CapabilityError(`replay() on channel ${this.name}: the ${this.host.adapter.name} backend cannot replay`);
     const from = toReplayFrom(options?.from);
     return this.start(undefined, subscribe, (ctx) => createDeliveryRunner(ctx, handler), (deliver, concurrency) =>
-      replay.call(this.host.backend, this.name, from, this.consumeOptions(concurrency), deliver),
+      replay.call(this.host.adapter, this.name, from, this.consumeOptions(concurrency), deliver),
     );
   }
 
   async respond(handler: (message: Message<unknown>) => unknown, options?: SubscribeOptions): Promise<Subscription> {
     this.requireDeclared('requestReply', 'respond()');
-    const respond = this.host.backend.respond;
-    if (respond === undefined || this.degraded('requestReply')) throw new CapabilityError(`respond() on channel ${this.name}: the ${this.host.backend.name} backend has no request/reply`);
+    const respond = this.host.adapter.respond;
+    if (respond === undefined || this.degraded('requestReply')) throw new CapabilityError(`respond() on channel ${this.name}: the ${this.host.adapter.name} backend has no request/reply`);
     return this.start(
       undefined,
       options,
       (ctx) => createResponderRunner(ctx, handler, this.host.source, this.spec.replySchema as SafeParser | undefined),
-      (deliver, concurrency) => respond.call(this.host.backend, this.name, this.consumeOptions(concurrency), deliver),
+      (deliver, concurrency) => respond.call(this.host.adapter, this.name, this.consumeOptions(concurrency), deliver),
     );
   }
 
   async request(payload: unknown, options?: { timeoutMs?: number; key?: string; headers?: Record<string, string> }): Promise<unknown> {
     this.host.assertOpen();
     this.requireDeclared('requestReply', 'request()');
-    const request = this.host.backend.request;
-    if (request === undefined || this.degraded('requestReply')) throw new CapabilityError(`request() on channel ${this.name}: the ${this.host.backend.name} backend has no request/reply`);
+    const request = this.host.adapter.request;
+    if (request === undefined || this.degraded('requestReply')) throw new CapabilityError(`request() on channel ${this.name}: the ${this.host.adapter.name} backend has no request/reply`);
     const wire = this.encode(payload, { ...(options?.key !== undefined && { key: options.key }), ...(options?.headers !== undefined && { headers: options.headers }) }, 'request');
     await this.whenReady();
-    const reply = await request.call(this.host.backend, this.name, wire, { timeoutMs: options?.timeoutMs ?? this.host.requestTimeoutMs });
+    const reply = await request.call(this.host.adapter, this.name, wire, { timeoutMs: options?.timeoutMs ?? this.host.requestTimeoutMs });
     const remoteError = reply.headers[HEADERS.replyError];
     if (remoteError !== undefined) {
       throw new RemoteError(`Responder on channel "${this.name}" failed: ${remoteError}`);
