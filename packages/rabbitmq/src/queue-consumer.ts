@@ -114,7 +114,7 @@ export class QueueConsumer implements ConsumerHandle {
     if (message === null) {
       // The broker cancelled the consumer (queue deleted or, for a cluster, its node went away).
       this.logger.warn(`switchboard: RabbitMQ cancelled the consumer of ${this.spec.label}; consuming again`);
-      void this.retryLater(channel);
+      void this.resumeSoon(channel);
       return;
     }
     let settled = false;
@@ -143,10 +143,10 @@ export class QueueConsumer implements ConsumerHandle {
   private onChannelClosed(channel: Channel): void {
     if (this.channel !== channel || this.stopped) return;
     // A lost connection is handled by the recovery hook; a channel-only close is handled here.
-    if (this.connection.isOpen) void this.retryLater(channel);
+    if (this.connection.isOpen) void this.resumeSoon(channel);
   }
 
-  private async retryLater(channel: Channel): Promise<void> {
+  private async resumeSoon(channel: Channel): Promise<void> {
     for (let attempt = 0; !this.stopped && this.channel === channel; attempt++) {
       await pause(Math.min(100 * 2 ** attempt, 5_000));
       if (!this.connection.isOpen || this.stopped || this.channel !== channel) return;

@@ -26,6 +26,7 @@ export function isConnectionLoss(error: unknown): boolean {
   if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
   // AMQP reply codes: 320 connection-forced (broker stopping), 5xx framing/internal; 4xx are the caller's fault.
   if (typeof code === 'number') return code === 320 || code >= 500;
+  // amqplib raises these without a code; its wording is the only signal at this boundary.
   const text = textOf(error);
   return (error as Error | null)?.name === 'IllegalOperationError' || /channel (closed|ended)|connection (closed|ended)|socket closed|ETIMEDOUT|heartbeat/i.test(text);
 }

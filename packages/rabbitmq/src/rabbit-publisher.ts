@@ -1,7 +1,7 @@
 import type { ConfirmChannel } from 'amqplib';
-import { ConnectionError, MessageTooLargeError, SwitchboardError, type Logger } from '@switchboard/core';
+import { ConnectionError, MessageTooLargeError, type Logger } from '@switchboard/core';
 import type { RabbitConnection } from './rabbit-connection.js';
-import { isConnectionLoss, translateRabbitError } from './rabbit-errors.js';
+import { translateRabbitError } from './rabbit-errors.js';
 import type { PublishPlan } from './wire-properties.js';
 
 /** Where one message goes: exchange + routing key + its AMQP form. */
@@ -78,7 +78,7 @@ export class RabbitPublisher {
         failure = error;
       }
       const translated = translateRabbitError(failure, { endpoint: this.connection.endpoint, operation: `publishing to channel "${pending[0]?.channel}"` });
-      if (!translated.retriable && !isConnectionLoss(failure) && !isNack(failure)) throw translated;
+      if (!translated.retriable) throw translated;
       if (Date.now() >= deadline) {
         const blocked = this.connection.blocked;
         const why = blocked !== undefined ? `RabbitMQ blocks publishers (${blocked}): free memory or disk on the broker` : translated.message;
@@ -135,7 +135,8 @@ export class RabbitPublisher {
             ok = channel.publish(message.exchange, message.routingKey, message.plan.content, options, (error: unknown) => {
               if (error !== null && error !== undefined) {
                 failed.push(message);
-                firstError ??= error;
+                // amqplib reports a nack and a closed channel alike; only the channel's state tells them apart.
+                firstError ??= watch.closed ?? new ConnectionError('RabbitMQ nacked the message (a queue could not store it)');
               }
               resolve();
             });
@@ -174,8 +175,4 @@ export class RabbitPublisher {
       watch.waiters.add(done);
     });
   }
-}
-
-function isNack(error: unknown): boolean {
-  return error instanceof Error && !SwitchboardError.is(error) && /nack/i.test(error.message);
 }
