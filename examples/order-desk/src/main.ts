@@ -5,6 +5,7 @@ import type { Order } from './schemas.js';
 const PRICES: Record<string, number> = { 'WIDGET-1': 4.5, 'GADGET-7': 12, 'GIZMO-3': 30 };
 const url = process.env['BUS_URL'] ?? 'memory://';
 const started = Date.now();
+const run = new Date(started).toISOString();
 
 const bus = await connectOrderDesk(url);
 console.log(`order-desk on ${bus.backend} (${redactUrl(url)})`);
@@ -40,7 +41,7 @@ const fulfilment = await bus.channel('orders').subscribe(
   'fulfilment',
   async ({ payload: order }: Message<Order>) => {
     const quote = await bus.channel('pricing').request({ sku: order.sku, quantity: order.quantity }, { timeoutMs: 5_000 });
-    await bus.channel('order-log').publish({ orderId: order.id, total: quote.total, handledBy: 'fulfilment' }, { key: order.id });
+    await bus.channel('order-log').publish({ run, orderId: order.id, total: quote.total, handledBy: 'fulfilment' }, { key: order.id });
     handledOrder.push(order.vip ? `${order.id}*` : order.id);
   },
   { concurrency: 2, retry: { maxAttempts: 3, initialDelayMs: 50 } },
@@ -49,10 +50,12 @@ const fulfilment = await bus.channel('orders').subscribe(
 await until(() => handledOrder.length === orders.length - 1 && deadLetters.length === 1, 30_000);
 await fulfilment.close();
 
-// Audit: read the whole order log again from the start.
+// Audit: read the whole order log again from the start (on a durable broker, earlier runs too).
 const audited: string[] = [];
+let history = 0;
 const audit = await bus.channel('order-log').replay({ from: 'earliest' }, ({ payload }) => {
-  audited.push(payload.orderId);
+  if (payload.run === run) audited.push(payload.orderId);
+  else history++;
 });
 await until(() => audited.length >= handledOrder.length, 30_000);
 await audit.close();
@@ -65,7 +68,7 @@ const native = Object.entries(report.channels).flatMap(([channel, caps]) =>
 console.log(`handled ${handledOrder.length} orders (VIP marked *), in this order:`);
 console.log(`  ${handledOrder.join(' ')}`);
 console.log(`dead letters: ${deadLetters.join('; ') || 'none'}`);
-console.log(`audit replay read ${audited.length} order-log entries`);
+console.log(`audit replay read ${audited.length} order-log entries of this run${history > 0 ? ` (and ${history} from earlier runs)` : ''}`);
 console.log(`native:   ${list(native)}`);
 console.log(`emulated: ${list(report.emulated)}`);
 console.log(`degraded: ${list(report.degraded)}`);
