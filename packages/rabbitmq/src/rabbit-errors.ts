@@ -10,6 +10,9 @@ export interface ErrorContext {
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
 
+/** Node's certificate-verification and TLS protocol errors: fixing them takes configuration, not time. */
+const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|HOSTNAME_MISMATCH)/;
+
 function textOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -75,6 +78,12 @@ export function translateRabbitError(error: unknown, ctx: ErrorContext): Switchb
   }
   if (code === 406 || code === 404 || code === 405) {
     return new ConfigError(`${where} failed: ${text}`, { cause: error });
+  }
+  if (typeof code === 'string' && TLS_CODE.test(code)) {
+    return new ConfigError(
+      `TLS handshake with RabbitMQ at ${ctx.endpoint} failed (${code}: ${text}): pass the broker's CA as options.tls.ca, or fix the certificate's host name`,
+      { cause: error },
+    );
   }
   if (typeof code === 'string' && NETWORK_CODES.has(code)) {
     return new ConnectionError(`Cannot reach RabbitMQ at ${ctx.endpoint}: ${code}; is the broker running and the url right?`, { cause: error });
