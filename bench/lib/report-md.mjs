@@ -1,0 +1,60 @@
+// Markdown table of result rows, plus the run's context.
+
+function num(value, unit) {
+  if (value == null) return '—';
+  if (unit === 'µs' && value >= 10_000) return `${(value / 1000).toFixed(1)} ms`;
+  if (unit === 'µs') return `${Math.round(value)} µs`;
+  return Math.round(value).toLocaleString('en-US');
+}
+
+function range(lo, hi, unit) {
+  if (lo == null || hi == null) return '';
+  return ` (${num(lo, unit)}–${num(hi, unit)})`;
+}
+
+function verdict(row) {
+  if (row.met === true) return '✅ met';
+  if (row.met === false) return '❌ missed';
+  return row.target == null ? '' : 'n/a';
+}
+
+/** A Markdown document: context, then one table row per (backend, scenario). */
+export function markdown(rows, meta) {
+  const lines = [];
+  lines.push(`# Switchboard benchmark — ${meta.mode} run`, '');
+  lines.push(
+    `${meta.date} · commit ${meta.commit} · ${meta.durationText} · ${meta.machine.cpus}× ${meta.machine.cpuModel} · ` +
+      `Node ${meta.node} · kafkajs ${meta.versions.kafkajs} · amqplib ${meta.versions.amqplib} · load average ${meta.load.start} → ${meta.load.end}`,
+    '',
+  );
+  lines.push(
+    'Medians over A/B pairs run alternately (A B B A …) in fresh processes; ranges are min–max. ' +
+      'Ratio: SDK ÷ raw for throughput, raw ÷ SDK for latency — higher is better, 1.00 = parity. ' +
+      '"A/A" is two raw runs back to back (the noise floor). CPU is the client process only.',
+    '',
+  );
+  lines.push('| backend | scenario | raw (A) | Switchboard (B) | ratio (per pair) | A/A | CPU µs/msg A → B | target | |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---|---|');
+  for (const row of rows) {
+    const unit = row.unit === 'µs' ? '' : ` ${row.unit}`;
+    const ratio = row.ratio == null ? '—' : `${row.ratio.toFixed(2)}${row.ratioMin != null ? ` (${row.ratioMin.toFixed(2)}–${row.ratioMax.toFixed(2)})` : ''}`;
+    const cpu = row.cpuPerMsgUs.raw == null ? `${row.cpuPerMsgUs.sdk ?? '—'}` : `${row.cpuPerMsgUs.raw} → ${row.cpuPerMsgUs.sdk ?? '—'}`;
+    const added = row.addedUs != null ? ` (SDK ${row.addedUs >= 0 ? '+' : ''}${Math.round(row.addedUs)} µs)` : '';
+    const perMsg = row.perMessageUs != null ? ` (${row.perMessageUs} µs/msg)` : '';
+    lines.push(
+      `| ${row.backend} | ${row.label} | ${num(row.raw, row.unit)}${row.raw == null ? '' : unit}${range(row.rawMin, row.rawMax, row.unit)} | ` +
+        `${num(row.sdk, row.unit)}${row.sdk == null ? '' : unit}${range(row.sdkMin, row.sdkMax, row.unit)}${perMsg} | ${ratio}${added} | ` +
+        `${row.noise == null ? '—' : row.noise.toFixed(2)} | ${cpu} | ${row.target ?? ''} | ${verdict(row)} |`,
+    );
+  }
+  if (meta.skipped.length > 0) {
+    lines.push('', 'Not measured:', '');
+    for (const s of meta.skipped) lines.push(`- ${s}`);
+  }
+  if (meta.parity.length > 0) {
+    lines.push('', 'Wire parity (one message from each side, read back with the raw client):', '');
+    for (const p of meta.parity) lines.push(`- ${p.backend}: ${p.ok ? 'same' : 'DIFFERENT'} — ${p.summary}`);
+  }
+  lines.push('');
+  return lines.join('\n');
+}

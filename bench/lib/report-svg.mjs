@@ -1,0 +1,71 @@
+// Hand-written SVG bar chart: one bar per row, the per-pair ratio (SDK vs raw, higher is better)
+// with its min–max whisker, the parity line at 1.0 and each row's target. The memory backend has
+// no raw side, so its bar is throughput as a fraction of its msg/s target.
+
+const WIDTH = 820;
+const LABEL = 300;
+const BAR_AREA = 420;
+const ROW = 28;
+const TOP = 58;
+const SCALE_MAX = 1.25;
+
+const esc = (text) => String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const x = (value) => LABEL + (Math.max(0, Math.min(value, SCALE_MAX)) / SCALE_MAX) * BAR_AREA;
+
+function colour(row) {
+  if (row.met === true) return '#2e7d32';
+  if (row.met === false) return '#c62828';
+  return '#78909c';
+}
+
+function barOf(row) {
+  if (row.backend === 'memory') {
+    const target = Number(String(row.target ?? '').replace(/[^0-9]/g, '')) || 300_000;
+    return { value: row.sdk == null ? null : row.sdk / target, text: row.sdk == null ? 'not measured' : `${Math.round(row.sdk).toLocaleString('en-US')} msg/s = ${(row.sdk / target).toFixed(2)}× target` };
+  }
+  const extra = row.addedUs != null ? `, ${row.addedUs >= 0 ? '+' : ''}${Math.round(row.addedUs)} µs` : '';
+  return { value: row.ratio, text: row.ratio == null ? 'not measured' : `${row.ratio.toFixed(2)}${extra}` };
+}
+
+function targetOf(row) {
+  const match = /ratio ≥ ([0-9.]+)/.exec(row.target ?? '');
+  if (match) return Number(match[1]);
+  if (row.backend === 'memory') return 1;
+  return null;
+}
+
+export function svg(rows, meta) {
+  const height = TOP + rows.length * ROW + 40;
+  const parts = [];
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`);
+  parts.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
+  parts.push(`<text x="12" y="20" font-size="15" font-weight="600">Switchboard vs raw client (${esc(meta.mode)} run, ${esc(meta.date.slice(0, 10))})</text>`);
+  parts.push(`<text x="12" y="38" fill="#555">ratio per A/B pair, median and min–max: SDK÷raw for throughput, raw÷SDK for latency; higher is better. ▲ = target</text>`);
+  for (const tick of [0, 0.25, 0.5, 0.75, 1, 1.25]) {
+    const tx = x(tick);
+    parts.push(`<line x1="${tx}" y1="${TOP - 8}" x2="${tx}" y2="${TOP + rows.length * ROW}" stroke="${tick === 1 ? '#333' : '#e0e0e0'}" stroke-dasharray="${tick === 1 ? '4 3' : ''}"/>`);
+    parts.push(`<text x="${tx}" y="${TOP + rows.length * ROW + 16}" text-anchor="middle" fill="#555">${tick.toFixed(2)}</text>`);
+  }
+  rows.forEach((row, i) => {
+    const y = TOP + i * ROW;
+    const bar = barOf(row);
+    parts.push(`<text x="${LABEL - 8}" y="${y + 17}" text-anchor="end">${esc(row.backend)} · ${esc(row.label)}</text>`);
+    if (bar.value != null) {
+      parts.push(`<rect x="${LABEL}" y="${y + 6}" width="${(x(bar.value) - LABEL).toFixed(1)}" height="${ROW - 12}" fill="${colour(row)}" opacity="0.85"/>`);
+      if (row.ratioMin != null && row.ratioMax != null) {
+        const y0 = y + ROW / 2;
+        parts.push(`<line x1="${x(row.ratioMin).toFixed(1)}" y1="${y0}" x2="${x(row.ratioMax).toFixed(1)}" y2="${y0}" stroke="#111" stroke-width="1.5"/>`);
+        for (const v of [row.ratioMin, row.ratioMax]) parts.push(`<line x1="${x(v).toFixed(1)}" y1="${y0 - 5}" x2="${x(v).toFixed(1)}" y2="${y0 + 5}" stroke="#111" stroke-width="1.5"/>`);
+      }
+    }
+    const target = targetOf(row);
+    if (target != null) {
+      const tx = x(target);
+      parts.push(`<path d="M ${tx - 5} ${y + ROW - 1} L ${tx + 5} ${y + ROW - 1} L ${tx} ${y + ROW - 8} Z" fill="#111"/>`);
+    }
+    parts.push(`<text x="${LABEL + BAR_AREA + 10}" y="${y + 17}" fill="${colour(row)}">${esc(bar.text)}</text>`);
+  });
+  parts.push(`<text x="12" y="${height - 8}" fill="#777">${esc(`${meta.machine.cpus}× ${meta.machine.cpuModel}, broker on the same machine; commit ${meta.commit}; ${meta.durationText}`)}</text>`);
+  parts.push('</svg>');
+  return parts.join('\n') + '\n';
+}

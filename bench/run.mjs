@@ -1,0 +1,187 @@
+#!/usr/bin/env node
+// `pnpm bench [--quick] [--backend rabbitmq,kafka,memory] [--scenario publish,rr1,...] [--pairs N]
+//             [--profile] [--no-write]`
+// Runs every scenario against the raw client (A) and Switchboard (B) in fresh child processes,
+// alternating A B B A ..., then writes bench/results/latest.{json,md,svg} (+ latest.meta.json).
+import { fork, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { aggregate } from './lib/aggregate.mjs';
+import { BACKENDS, runsFor } from './lib/plan.mjs';
+import { Progress, formatDuration } from './lib/progress.mjs';
+import { markdown } from './lib/report-md.mjs';
+import { svg } from './lib/report-svg.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..');
+const RESULTS = path.join(HERE, 'results');
+const RUN_TIMEOUT_MS = 240_000;
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    backend: { type: 'string' },
+    scenario: { type: 'string' },
+    pairs: { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    'no-write': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (args.help) {
+  console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 5).join('\n').replace(/^\/\/ ?/gm, ''));
+  process.exit(0);
+}
+
+const mode = args.quick ? 'quick' : 'full';
+const pairs = Number(args.pairs ?? (args.quick ? 2 : 5));
+const wanted = args.backend ? args.backend.split(',') : BACKENDS;
+const scenarios = args.scenario ? args.scenario.split(',') : undefined;
+
+/** Which brokers answer, using the same probes as the test suites. */
+async function brokers() {
+  const { brokerStatus } = await import(path.join(ROOT, 'test/brokers/up.mjs'));
+  return brokerStatus();
+}
+
+const sdkBuilt = (backend) => fs.existsSync(path.join(ROOT, 'packages', backend, 'dist', 'index.js')) && fs.existsSync(path.join(ROOT, 'packages/core/dist/index.js'));
+
+function sh(cmd, argv) {
+  try {
+    return execFileSync(cmd, argv, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return '';
+  }
+}
+
+function versionOf(pkg) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+  } catch {
+    return '?';
+  }
+}
+
+/** Runs one job in a fresh process; resolves with { result } or { error }. */
+function runChild(job, progress) {
+  return new Promise((resolve) => {
+    const execArgv = args.profile && job.role !== 'warmup' ? ['--cpu-prof', `--cpu-prof-dir=${RESULTS}`, `--cpu-prof-name=${job.backend}-${job.scenario}-${job.side}-${job.role}${job.pair ?? ''}-${Date.now()}.cpuprofile`] : [];
+    const child = fork(path.join(HERE, 'worker.mjs'), [JSON.stringify(job)], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv });
+    let stderr = '';
+    let outcome;
+    child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
+    const timer = setTimeout(() => {
+      outcome ??= { error: `timed out after ${RUN_TIMEOUT_MS / 1000} s` };
+      child.kill('SIGKILL');
+    }, RUN_TIMEOUT_MS);
+    child.on('message', (message) => {
+      if (message.type === 'progress') progress.update(message);
+      else if (message.type === 'warn') progress.log(`  warning: ${message.message}`);
+      else if (message.type === 'result') outcome = { result: message.result };
+      else if (message.type === 'error') outcome = { error: message.message };
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve(outcome ?? { error: `exited with ${signal ?? code} before reporting${stderr ? `:\n${stderr.trim()}` : ''}` });
+    });
+  });
+}
+
+function describe(job) {
+  const who = job.side === 'sdk' ? 'B switchboard' : 'A raw';
+  const role =
+    job.role === 'warmup' ? 'warm-up' : job.role === 'noise' ? `A/A noise ${job.pair + 1}/2` : job.backend === 'memory' ? `run ${job.pair + 1}` : `pair ${job.pair + 1}`;
+  return `${job.backend} ${job.scenario} ${who} (${role})`;
+}
+
+function headline(job, result) {
+  if (result.p50Us !== undefined) return `p50 ${Math.round(result.p50Us)} µs, p99 ${Math.round(result.p99Us)} µs at ${Math.round(result.rate)}/s, ${result.cpuPerMsgUs.toFixed(1)} µs CPU/msg`;
+  if (result.rate !== undefined) return `${Math.round(result.rate).toLocaleString('en-US')}/s, ${result.cpuPerMsgUs.toFixed(1)} µs CPU/msg`;
+  return result.summary ?? 'done';
+}
+
+async function main() {
+  const started = Date.now();
+  const loadStart = os.loadavg()[0].toFixed(2);
+  const status = wanted.some((b) => b !== 'memory') ? await brokers() : {};
+  const skipped = [];
+  const plan = [];
+  const parityJobs = [];
+  for (const backend of wanted) {
+    if (!BACKENDS.includes(backend)) throw new Error(`unknown backend ${backend}; use ${BACKENDS.join(', ')}`);
+    if (backend !== 'memory' && !status[backend]?.up) {
+      skipped.push(`${backend}: broker not reachable (${status[backend]?.reason ?? 'unknown'}); start it with \`pnpm brokers:up\``);
+      continue;
+    }
+    const sdkReady = sdkBuilt(backend);
+    if (!sdkReady) skipped.push(`${backend}: Switchboard side (B) skipped: packages/${backend}/dist is missing — run \`pnpm build\``);
+    if (backend === 'memory' && !sdkReady) continue;
+    if (backend !== 'memory' && sdkReady) parityJobs.push({ backend, scenario: 'parity', side: 'sdk', role: 'parity' });
+    plan.push(...runsFor(backend, mode, { pairs, warmup: !args.quick, sdkReady, scenarios }));
+  }
+  const jobs = [...parityJobs, ...plan];
+  const progress = new Progress(jobs.length);
+  progress.log(`switchboard bench: ${mode} run, ${jobs.length} child processes, ${pairs} A/B pairs per scenario${args.profile ? ', CPU profiles in bench/results/' : ''}`);
+  for (const line of skipped) progress.log(`  skipped — ${line}`);
+
+  const records = [];
+  const parity = [];
+  for (const job of jobs) {
+    progress.begin(describe(job));
+    const outcome = await runChild(job, progress);
+    if (outcome.error !== undefined) {
+      progress.end('FAILED');
+      progress.log(`  ${describe(job)} failed: ${outcome.error.split('\n').slice(0, 6).join('\n  ')}`);
+    } else {
+      progress.end(headline(job, outcome.result));
+    }
+    if (job.role === 'parity') {
+      if (outcome.result) parity.push(outcome.result);
+      else parity.push({ backend: job.backend, ok: false, summary: `check failed: ${outcome.error.split('\n')[0]}` });
+      if (outcome.result && !outcome.result.ok) progress.log(`  WARNING: ${job.backend} raw and SDK messages differ: ${outcome.result.summary}`);
+    } else if (job.role !== 'warmup') {
+      records.push({ job, ...outcome });
+    }
+  }
+  progress.finish();
+
+  const rows = aggregate(records);
+  const durationMs = Date.now() - started;
+  const meta = {
+    mode,
+    date: new Date().toISOString(),
+    commit: `${sh('git', ['rev-parse', '--short', 'HEAD']) || 'unknown'}${sh('git', ['status', '--porcelain', '--', 'packages']) ? ' (+ uncommitted package changes)' : ''}`,
+    durationMs,
+    durationText: `${formatDuration(durationMs)} wall`,
+    pairs,
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim() ?? '?', memoryGiB: Math.round(os.totalmem() / 2 ** 30), platform: `${os.type()} ${os.release()}` },
+    node: process.versions.node,
+    versions: { kafkajs: versionOf('kafkajs'), amqplib: versionOf('amqplib') },
+    load: { start: loadStart, end: os.loadavg()[0].toFixed(2) },
+    skipped,
+    parity,
+    failures: records.filter((r) => r.error !== undefined).map((r) => ({ run: describe(r.job), error: r.error.split('\n')[0] })),
+    runs: records.map((r) => ({ ...r.job, params: undefined, result: r.result, error: r.error?.split('\n')[0] })),
+  };
+  const table = markdown(rows, meta);
+  if (!args['no-write']) {
+    fs.mkdirSync(RESULTS, { recursive: true });
+    fs.writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify(rows, null, 2) + '\n');
+    fs.writeFileSync(path.join(RESULTS, 'latest.meta.json'), JSON.stringify(meta, null, 2) + '\n');
+    fs.writeFileSync(path.join(RESULTS, 'latest.md'), table);
+    fs.writeFileSync(path.join(RESULTS, 'latest.svg'), svg(rows, meta));
+  }
+  process.stdout.write(`\n${table}\n`);
+  if (!args['no-write']) process.stdout.write(`written: bench/results/latest.json, latest.md, latest.svg, latest.meta.json (${formatDuration(durationMs)})\n`);
+  const missed = rows.filter((r) => r.met === false);
+  if (missed.length > 0) process.stdout.write(`targets missed: ${missed.map((r) => `${r.backend} ${r.scenario}`).join(', ')}\n`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

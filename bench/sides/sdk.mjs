@@ -1,0 +1,74 @@
+// Side B: Switchboard through its public API only (connect(), channel().publish / subscribe /
+// request / respond), with the defaults users get. The same code runs against every backend;
+// only the URL differs.
+import { connect } from '@switchboard/core';
+import { SETTINGS } from '../lib/settings.mjs';
+
+const URLS = {
+  memory: 'memory://',
+  rabbitmq: process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+  kafka: `kafka://${SETTINGS.kafka.brokers.join(',')}`,
+};
+const GROUP = 'bench';
+
+export async function createSide({ name, backend }) {
+  const buses = [];
+  const open = async (spec) => {
+    const bus = await connect({ url: URLS[backend], channels: { [name]: spec } });
+    buses.push(bus);
+    return bus.channel(name);
+  };
+  const close = async () => {
+    for (const bus of buses.splice(0)) await bus.close();
+  };
+  // A declared group: its queue / consumer group exists before the first publish, as in the raw side.
+  const withGroup = { groups: [GROUP] };
+
+  const pipe = async () => {
+    const channel = await open(withGroup);
+    return {
+      subscribe: async (onPayload) => {
+        await channel.subscribe(GROUP, (message) => {
+          onPayload(message.payload);
+        });
+      },
+      send: (payload) => channel.publish(payload),
+      sendMany: (payloads) => Promise.all(payloads.map((payload) => channel.publish(payload))),
+      close,
+    };
+  };
+
+  return {
+    async publisher() {
+      const channel = await open(withGroup);
+      return { send: (payloads) => Promise.all(payloads.map((payload) => channel.publish(payload))), close };
+    },
+
+    async consumer(count) {
+      const channel = await open(withGroup);
+      // The backlog is written by the raw client with the SDK's exact headers, so A and B read
+      // identical records; pre-filling is not timed.
+      const raw = await import(`./${backend}-raw.mjs`);
+      await raw.prefill(name, count);
+      return {
+        start: async (onPayload) => {
+          await channel.subscribe(GROUP, (message) => {
+            onPayload(message.payload);
+          });
+        },
+        close,
+      };
+    },
+
+    latencyPipe: pipe,
+    pipe,
+
+    async requestReply() {
+      const channel = await open({ requires: { requestReply: true } });
+      await channel.respond((message) => message.payload);
+      return { request: (payload) => channel.request(payload), close };
+    },
+
+    dispose: close,
+  };
+}
