@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { connect, type Bus, type Message } from '@switchboard/core';
 import { waitFor } from '@switchboard/testkit';
-import { afterAll, describe, expect, it } from 'vitest';
-import { FAST_GROUPS, KAFKA_URL } from './kafka-env.js';
+import { afterAll, expect, it } from 'vitest';
+import { describeWithBroker, FAST_GROUPS, KAFKA_URL } from './kafka-env.js';
 
 // The project's broker script: `kill` is kill -9, `up` starts it and waits until it serves.
 const BROKER_SCRIPT = fileURLToPath(new URL('../../../test/brokers/kafka.mjs', import.meta.url));
@@ -13,14 +13,14 @@ const broker = async (command: 'kill' | 'up'): Promise<void> => {
   await promisify(execFile)(process.execPath, [BROKER_SCRIPT, command], { timeout: 120_000 });
 };
 
-afterAll(async () => {
-  // Whatever happened above, leave Kafka running for the next suite.
-  await broker('up');
-});
-
 type Api = { subscribe(g: string, h: (m: Message) => Promise<void>, o: object): Promise<{ close(): Promise<void> }>; publish(p: unknown, o?: object): Promise<void> };
 
-describe('kafka broker crash', () => {
+describeWithBroker('kafka broker crash', () => {
+  afterAll(async () => {
+    // Whatever happened below, leave Kafka running for the next suite.
+    await broker('up');
+  });
+
   it('kill -9 during 10,000 confirmed publishes with a consumer running: every confirmed message is handled', async () => {
     const ch = `sbk-crash-${randomBytes(4).toString('hex')}`;
     const total = 10_000;

@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { connect, type Bus, type Logger, type Message } from '@switchboard/core';
 import { waitFor } from '@switchboard/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
-import { FAST_GROUPS, KAFKA_URL } from './kafka-env.js';
+import { afterEach, expect, it } from 'vitest';
+import { describeWithBroker, FAST_GROUPS, KAFKA_URL } from './kafka-env.js';
 
 const unique = (prefix: string): string => `sbk-${prefix}-${randomBytes(4).toString('hex')}`;
 const partitionOf = (position: string | undefined): number => Number(position?.split(':')[0]);
@@ -19,7 +19,7 @@ async function open(channels: Record<string, object>, logger?: Logger): Promise<
   return bus;
 }
 
-describe('kafka consumer groups', () => {
+describeWithBroker('kafka consumer groups', () => {
   it('reports the partition bound and warns when a group has more consumers than partitions', async () => {
     const ch = unique('narrow');
     const warnings: string[] = [];

@@ -1,3 +1,6 @@
+import { unreachableReason } from '@switchboard/testkit';
+import { describe } from 'vitest';
+
 /** Where the kafka suites connect, and group timings small enough for quick joins and takeovers. */
 export const KAFKA_URL = process.env['KAFKA_URL'] ?? 'kafka://127.0.0.1:9092';
 
@@ -8,3 +11,14 @@ export const FAST_GROUPS = {
   rebalanceTimeoutMs: 10_000,
   maxWaitTimeMs: 200,
 } as const;
+
+const missing = await unreachableReason(KAFKA_URL);
+if (missing !== undefined && process.env['CI'] === 'true') {
+  throw new Error(`Kafka broker unreachable under CI=true: ${missing} (run pnpm brokers:up)`);
+}
+
+/** `describe` for suites that need the broker: skipped with the reason when it is not running (outside CI). */
+export function describeWithBroker(name: string, body: () => void): void {
+  if (missing === undefined) describe(name, body);
+  else describe.skip(`${name} (skipped: ${missing}; run pnpm brokers:up)`, body);
+}
