@@ -45,6 +45,7 @@ export class GroupConsumer implements ConsumerHandle {
   private readonly highestDispatched = new Map<number, bigint>();
   private readonly resumeAt = new Map<number, string>();
   private readonly active = new Set<BatchProgress>();
+  private readonly cleanups: (() => Promise<void>)[] = [];
 
   constructor(private readonly config: GroupConsumerConfig) {}
 
@@ -229,6 +230,11 @@ export class GroupConsumer implements ConsumerHandle {
     }
   }
 
+  /** Runs `cleanup` after close() disconnected (dropping a throwaway group, forgetting the handle). */
+  afterClose(cleanup: () => Promise<void>): void {
+    this.cleanups.push(cleanup);
+  }
+
   /** Commits what finished, leaves the group and disconnects. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -244,5 +250,6 @@ export class GroupConsumer implements ConsumerHandle {
     await this.consumer?.disconnect().catch((error: unknown) => {
       this.config.logger.warn(`switchboard kafka: ${this.config.label} did not disconnect cleanly`, { error: (error as Error).message });
     });
+    for (const cleanup of this.cleanups) await cleanup().catch(() => {});
   }
 }

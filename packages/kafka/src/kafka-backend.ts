@@ -59,7 +59,7 @@ export class KafkaBackend implements Backend {
   private connected: Connected | undefined;
   private readonly declaredGroups = new Map<string, Set<string>>();
   private readonly groupSetups = new Map<string, Promise<void>>();
-  private readonly handles = new Set<ConsumerHandle>();
+  private readonly handles = new Set<GroupConsumer>();
   private closing: Promise<void> | undefined;
 
   constructor(context: BackendContext) {
@@ -186,13 +186,8 @@ export class KafkaBackend implements Backend {
       deliver,
       toDelivery: this.deliveryFactory(),
     });
-    return {
-      stop: () => consumer.stop(),
-      close: async () => {
-        await consumer.close();
-        await topics.deleteGroup(groupId);
-      },
-    };
+    consumer.afterClose(() => topics.deleteGroup(groupId));
+    return consumer;
   }
 
   async respond(channel: string, options: ConsumeOptions, deliver: DeliverFn): Promise<ConsumerHandle> {
@@ -240,11 +235,7 @@ export class KafkaBackend implements Backend {
       deliver,
       toDelivery: this.deliveryFactory(),
     });
-    const close = consumer.close.bind(consumer);
-    consumer.close = async () => {
-      await close();
-      await topics.deleteGroup(groupId);
-    };
+    consumer.afterClose(() => topics.deleteGroup(groupId));
     return consumer;
   }
 
@@ -303,11 +294,7 @@ export class KafkaBackend implements Backend {
     });
     await consumer.start();
     this.handles.add(consumer);
-    const close = consumer.close.bind(consumer);
-    consumer.close = async () => {
-      this.handles.delete(consumer);
-      await close();
-    };
+    consumer.afterClose(async () => void this.handles.delete(consumer));
     return consumer;
   }
 
