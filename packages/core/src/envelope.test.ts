@@ -45,3 +45,13 @@ describe('envelope', () => {
     expect(() => decodeMessage(asDelivery(wire), 'ce_')).toThrow();
   });
 });
+
+describe('time attribute', () => {
+  it("uses the delivery's millisecond timestamp, and the header only when the backend has none", () => {
+    const wire = encodeMessage({ payload: 1, source: 's', type: 't' }, 'ce_');
+    expect(decodeMessage(asDelivery(wire), 'ce_').attributes.time.getTime()).toBe(wire.timestamp);
+    wire.headers['ce_time'] = '2026-11-25T10:00:00+01:00';
+    wire.timestamp = 0;
+    expect(decodeMessage(asDelivery(wire), 'ce_').attributes.time.toISOString()).toBe('2026-11-25T09:00:00.000Z');
+  });
+});

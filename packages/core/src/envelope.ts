@@ -150,7 +150,9 @@ export function decodeMessage(delivery: Delivery | WireMessage, prefix: string):
     id: all[names.id] ?? delivery.id,
     source: all[names.source] ?? '',
     type: all[names.type] ?? '',
-    time: time === undefined ? new Date(delivery.timestamp) : new Date(time),
+    // Backends carry the publish time in ms (from this header where the protocol is coarser), so
+    // the header is parsed only as a fallback: Date parsing was a top per-message cost.
+    time: delivery.timestamp > 0 || time === undefined ? new Date(delivery.timestamp) : new Date(time),
   };
   const traceparent = all[names.traceparent];
   if (traceparent !== undefined) attributes.traceparent = traceparent;

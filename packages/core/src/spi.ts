@@ -17,7 +17,10 @@ export interface WireMessage {
   headers: Record<string, string>;
   /** Message id, also present in headers; backends may map it to a native property. */
   id: string;
-  /** Milliseconds since epoch when the application published it. */
+  /**
+   * Milliseconds since epoch when the application published it. Where the protocol's own
+   * timestamp is coarser (AMQP: seconds), take it from the CloudEvents `time` header.
+   */
   timestamp: number;
   /** Only set on channels that declared `priority`. 0 = lowest. */
   priority?: number;
