@@ -1,5 +1,6 @@
 import {
   ConfigError,
+  MessageTooLargeError,
   parseConfig,
   type Backend,
   type BackendContext,
@@ -44,7 +45,11 @@ class RabbitBackend implements Backend {
   readonly name = 'rabbitmq';
   readonly binding = { headerPrefix: HEADER_PREFIX };
   readonly capabilities: CapabilityReport;
-  readonly maxMessageBytes: number;
+  /**
+   * Starts at the `maxMessageBytes` option (AMQP 0-9-1 cannot read the broker's
+   * `max_message_size`) and drops to the broker's real limit the first time it refuses a message.
+   */
+  maxMessageBytes: number;
   private readonly publishing: RabbitConnection;
   private readonly consuming: RabbitConnection;
   private readonly topology: RabbitTopology;
@@ -102,7 +107,15 @@ class RabbitBackend implements Backend {
         outgoing.push({ exchange: exchangeName(channel), routingKey: '', channel, plan: toPublish(message) });
       }
     }
-    await this.publisher.publish(outgoing);
+    try {
+      await this.publisher.publish(outgoing);
+    } catch (error) {
+      if (error instanceof MessageTooLargeError && error.limitBytes > 0 && error.limitBytes < this.maxMessageBytes) {
+        this.maxMessageBytes = error.limitBytes;
+        this.logger.warn('switchboard: RabbitMQ max_message_size is lower than the maxMessageBytes option; using the broker\'s limit', { limitBytes: error.limitBytes });
+      }
+      throw error;
+    }
   }
 
   async consume(channel: string, group: string, options: ConsumeOptions, deliver: DeliverFn): Promise<ConsumerHandle> {

@@ -112,6 +112,11 @@ describe.skipIf(skip !== undefined)(`rabbitmq faults${skip === undefined ? '' : 
         expect(error).toBeInstanceOf(MessageTooLargeError);
         expect(error.message).toContain('1048576');
         await bus.channel(channel).publish('small');
+        // The backend learnt the broker's limit: the next oversized message is refused before sending.
+        const second = await caught(bus.channel(channel).publish(Buffer.alloc(2 * 1024 * 1024)));
+        expect(second).toBeInstanceOf(MessageTooLargeError);
+        expect((second as MessageTooLargeError).limitBytes).toBe(1048576);
+        expect(second.message).toMatch(/exceeds the rabbitmq limit of 1048576 bytes/);
       } finally {
         await bus.close();
       }
