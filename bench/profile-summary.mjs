@@ -43,10 +43,13 @@ for (const file of positionals) {
 
   const self = new Map();
   const areas = new Map();
+  const selfAreas = new Map();
   for (const [id, us] of selfUs) {
     const node = byId.get(id);
     const key = `${node.callFrame.functionName || '(anonymous)'}  ${where(node.callFrame)}`;
     self.set(key, (self.get(key) ?? 0) + us);
+    const own = area(node.callFrame);
+    selfAreas.set(own, (selfAreas.get(own) ?? 0) + us);
     // Inclusive per area: charge the sample to every distinct area on its stack.
     const seen = new Set();
     for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
@@ -61,6 +64,8 @@ for (const file of positionals) {
   console.log(`\n${file}: ${(total / 1000).toFixed(0)} ms sampled`);
   console.log('\n  self time, top functions:');
   for (const [key, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top))) console.log(`  ${pct(us)}  ${key}`);
+  console.log('\n  self time by area (where the CPU was actually spent):');
+  for (const [key, us] of [...selfAreas].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${pct(us)}  ${key}`);
   console.log('\n  inclusive time by area (a sample counts once per area on its stack):');
   for (const [key, us] of [...areas].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${pct(us)}  ${key}`);
 }

@@ -18,6 +18,8 @@ import { svg } from './lib/report-svg.mjs';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
 const RESULTS = path.join(HERE, 'results');
+// Written beside the results; the root .gitignore keeps bench/results/*.cpuprofile out of git.
+const PROFILES = RESULTS;
 const RUN_TIMEOUT_MS = 240_000;
 
 const { values: args } = parseArgs({
@@ -66,11 +68,27 @@ function versionOf(pkg) {
   }
 }
 
+/** Pid of the process listening on a local TCP port (the broker), from `ss`; undefined if unknown. */
+function listenerPid(port) {
+  const out = sh('ss', ['-Hltnp', `sport = :${port}`]);
+  return /pid=(\d+)/.exec(out)?.[1];
+}
+
+const BROKER_PORTS = { rabbitmq: 5672, kafka: 9092 };
+
 /** Runs one job in a fresh process; resolves with { result } or { error }. */
 function runChild(job, progress) {
   return new Promise((resolve) => {
-    const execArgv = args.profile && job.role !== 'warmup' ? ['--cpu-prof', `--cpu-prof-dir=${RESULTS}`, `--cpu-prof-name=${job.backend}-${job.scenario}-${job.side}-${job.role}${job.pair ?? ''}-${Date.now()}.cpuprofile`] : [];
-    const child = fork(path.join(HERE, 'worker.mjs'), [JSON.stringify(job)], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv });
+    // Profiles cover the timed interval only (see lib/meter.mjs), not start-up or pre-filling.
+    const env = { ...process.env };
+    if (args.profile && job.role !== 'warmup' && job.role !== 'parity') {
+      env.BENCH_PROFILE_DIR = PROFILES;
+      env.BENCH_PROFILE_NAME = `${job.backend}-${job.scenario}-${job.side}-${job.role}${job.pair ?? ''}`;
+    }
+    // Looked up per run: the test suites restart brokers, so the pid can change during a run.
+    const brokerPid = BROKER_PORTS[job.backend] && listenerPid(BROKER_PORTS[job.backend]);
+    if (brokerPid) env.BENCH_BROKER_PID = brokerPid;
+    const child = fork(path.join(HERE, 'worker.mjs'), [JSON.stringify(job)], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env });
     let stderr = '';
     let outcome;
     child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
@@ -124,8 +142,9 @@ async function main() {
     plan.push(...runsFor(backend, mode, { pairs, warmup: !args.quick, sdkReady, scenarios }));
   }
   const jobs = [...parityJobs, ...plan];
+  if (args.profile) fs.mkdirSync(PROFILES, { recursive: true });
   const progress = new Progress(jobs.length);
-  progress.log(`switchboard bench: ${mode} run, ${jobs.length} child processes, ${pairs} A/B pairs per scenario${args.profile ? ', CPU profiles in bench/results/' : ''}`);
+  progress.log(`switchboard bench: ${mode} run, ${jobs.length} child processes, ${pairs} A/B pairs per scenario${args.profile ? ', CPU profiles in bench/results/*.cpuprofile' : ''}`);
   for (const line of skipped) progress.log(`  skipped — ${line}`);
 
   const records = [];

@@ -3,6 +3,7 @@
 // job = { backend, side: 'raw' | 'sdk', scenario, params }. Reports progress and the result to
 // the orchestrator over IPC (or prints the result as JSON when started by hand).
 import { randomBytes } from 'node:crypto';
+import { profileWritten } from './lib/meter.mjs';
 import { consumeThroughput, endToEndLatency, endToEndThroughput, publishThroughput, requestReply } from './lib/scenarios.mjs';
 
 const SCENARIOS = {
@@ -44,6 +45,7 @@ async function main() {
       await raw.cleanup(name).catch((error) => process.send?.({ type: 'warn', message: `cleanup of ${name}: ${error.message}` }));
     }
   }
+  await profileWritten();
   return { ...result, name };
 }
 

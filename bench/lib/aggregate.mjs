@@ -6,8 +6,8 @@ function valuesOf(runs, role, field) {
   return runs.filter((r) => r.job.role === role && r.result !== undefined).map((r) => r.result[field]);
 }
 
-function cpuOf(runs, role) {
-  const values = valuesOf(runs, role, 'cpuPerMsgUs');
+function cpuOf(runs, role, field = 'cpuPerMsgUs') {
+  const values = valuesOf(runs, role, field).filter((v) => v != null);
   return values.length === 0 ? null : round(median(values), 3);
 }
 
@@ -73,6 +73,7 @@ export function aggregate(records) {
         // Two raw runs back to back: how far apart identical runs land on this machine.
         noise: noiseValues.length === 2 ? round(ratioOf(metric, noiseValues[0], noiseValues[1]), 3) : null,
         cpuPerMsgUs: { sdk: cpuOf(runs, 'B'), raw: memory ? null : cpuOf(runs, 'A') },
+        brokerCpuPerMsgUs: memory ? null : { sdk: cpuOf(runs, 'B', 'brokerCpuPerMsgUs'), raw: cpuOf(runs, 'A', 'brokerCpuPerMsgUs') },
         failures: runs.filter((r) => r.error !== undefined).length,
         target: targetText(metric.target),
       };

@@ -12,6 +12,11 @@ function range(lo, hi, unit) {
   return ` (${num(lo, unit)}–${num(hi, unit)})`;
 }
 
+function cpuText(us) {
+  if (us == null) return '—';
+  return us >= 100 ? String(Math.round(us)) : us.toFixed(1);
+}
+
 function verdict(row) {
   if (row.met === true) return '✅ met';
   if (row.met === false) return '❌ missed';
@@ -30,21 +35,22 @@ export function markdown(rows, meta) {
   lines.push(
     'Medians over A/B pairs run alternately (A B B A …) in fresh processes; ranges are min–max. ' +
       'Ratio: SDK ÷ raw for throughput, raw ÷ SDK for latency — higher is better, 1.00 = parity. ' +
-      '"A/A" is two raw runs back to back (the noise floor). CPU is the client process only.',
+      '"A/A" is two raw runs back to back (the noise floor). Client CPU is the benchmark process; broker CPU is the broker process over the same interval.',
     '',
   );
-  lines.push('| backend | scenario | raw (A) | Switchboard (B) | ratio (per pair) | A/A | CPU µs/msg A → B | target | |');
-  lines.push('|---|---|---:|---:|---:|---:|---:|---|---|');
+  lines.push('| backend | scenario | raw (A) | Switchboard (B) | ratio (per pair) | A/A | client CPU µs/msg A → B | broker CPU µs/msg A → B | target | |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---|---|');
   for (const row of rows) {
     const unit = row.unit === 'µs' ? '' : ` ${row.unit}`;
     const ratio = row.ratio == null ? '—' : `${row.ratio.toFixed(2)}${row.ratioMin != null ? ` (${row.ratioMin.toFixed(2)}–${row.ratioMax.toFixed(2)})` : ''}`;
-    const cpu = row.cpuPerMsgUs.raw == null ? `${row.cpuPerMsgUs.sdk ?? '—'}` : `${row.cpuPerMsgUs.raw} → ${row.cpuPerMsgUs.sdk ?? '—'}`;
+    const cpu = row.cpuPerMsgUs.raw == null ? `${cpuText(row.cpuPerMsgUs.sdk)}` : `${cpuText(row.cpuPerMsgUs.raw)} → ${cpuText(row.cpuPerMsgUs.sdk)}`;
+    const broker = row.brokerCpuPerMsgUs == null || row.brokerCpuPerMsgUs.raw == null ? '—' : `${cpuText(row.brokerCpuPerMsgUs.raw)} → ${cpuText(row.brokerCpuPerMsgUs.sdk)}`;
     const added = row.addedUs != null ? ` (SDK ${row.addedUs >= 0 ? '+' : ''}${Math.round(row.addedUs)} µs)` : '';
     const perMsg = row.perMessageUs != null ? ` (${row.perMessageUs} µs/msg)` : '';
     lines.push(
       `| ${row.backend} | ${row.label} | ${num(row.raw, row.unit)}${row.raw == null ? '' : unit}${range(row.rawMin, row.rawMax, row.unit)} | ` +
         `${num(row.sdk, row.unit)}${row.sdk == null ? '' : unit}${range(row.sdkMin, row.sdkMax, row.unit)}${perMsg} | ${ratio}${added} | ` +
-        `${row.noise == null ? '—' : row.noise.toFixed(2)} | ${cpu} | ${row.target ?? ''} | ${verdict(row)} |`,
+        `${row.noise == null ? '—' : row.noise.toFixed(2)} | ${cpu} | ${broker} | ${row.target ?? ''} | ${verdict(row)} |`,
     );
   }
   if (meta.skipped.length > 0) {

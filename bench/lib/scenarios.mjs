@@ -1,6 +1,6 @@
 // Scenario drivers shared by every side. A side only supplies the client calls (send, consume,
 // request); pacing, windows, warm-up and measurement live here, so A and B are driven identically.
-import { makeJsonPayload, makePayload, sentAtOf, seqOf } from './payload.mjs';
+import { makeJsonPayload, makePayload, PREBUILT, sentAtOf, seqOf } from './payload.mjs';
 import { Meter, progressReporter, waitFor } from './meter.mjs';
 import { quantile } from './stats.mjs';
 
@@ -148,7 +148,7 @@ export async function requestReply(side, { inFlight, ms, warmMs }) {
  * timed from the first publish to the last handler call. Publishing is pipelined as above.
  */
 export async function endToEndThroughput(side, { n, warm, json = false }) {
-  const make = json ? makeJsonPayload : makePayload;
+  const make = json ? makeJsonPayload : (seq) => PREBUILT[seq & 1023];
   const pipe = await side.pipe();
   let received = 0;
   await pipe.subscribe(() => {

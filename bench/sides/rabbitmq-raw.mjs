@@ -8,8 +8,8 @@ import { SETTINGS } from '../lib/settings.mjs';
 
 export const RABBIT_URL = process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 // Nagle's algorithm holds small frames back ~40 ms waiting for a delayed ACK; any latency-aware
-// amqplib user turns it off.
-const SOCKET = { noDelay: true };
+// amqplib user turns it off. BENCH_RAW_NODELAY=0 keeps amqplib's default (Nagle on) for comparison.
+const SOCKET = { noDelay: process.env.BENCH_RAW_NODELAY !== '0' };
 const GROUP = 'bench';
 
 /** Publishes `payloads` on a confirm channel; resolves once the broker confirmed every one. */
