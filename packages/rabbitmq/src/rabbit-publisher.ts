@@ -11,7 +11,6 @@ export interface Outgoing {
   plan: PublishPlan;
   /** Channel name, for error messages. */
   channel: string;
-  mandatory?: boolean;
 }
 
 interface ChannelWatch {
@@ -130,9 +129,8 @@ export class RabbitPublisher {
       let ok = true;
       confirms.push(
         new Promise<void>((resolve) => {
-          const options = message.mandatory === true ? { ...message.plan.options, mandatory: true } : message.plan.options;
           try {
-            ok = channel.publish(message.exchange, message.routingKey, message.plan.content, options, (error: unknown) => {
+            ok = channel.publish(message.exchange, message.routingKey, message.plan.content, message.plan.options, (error: unknown) => {
               if (error !== null && error !== undefined) {
                 failed.push(message);
                 // amqplib reports a nack and a closed channel alike; only the channel's state tells them apart.

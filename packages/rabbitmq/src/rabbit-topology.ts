@@ -36,6 +36,8 @@ export class RabbitTopology {
   private readonly channels = new Map<string, ChannelTopology>();
   /** Delay queue name → when it was last declared and on which connection. */
   private readonly delayQueues = new Map<string, { at: number; generation: number }>();
+  /** Declares in flight, so a burst of retries into one bucket declares its queue once. */
+  private readonly declaring = new Map<string, Promise<void>>();
 
   constructor(
     private readonly connection: RabbitConnection,
@@ -95,9 +97,16 @@ export class RabbitTopology {
         ? { 'x-dead-letter-exchange': exchangeName(channelName) }
         : { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': groupQueueName(channelName, group) };
     args['x-expires'] = delayQueueExpiresMs(bucketMs);
-    const at = Date.now();
-    await this.run(`declaring delay queue "${queue}"`, (channel) => channel.assertQueue(queue, { durable: true, arguments: args }));
-    this.delayQueues.set(queue, { at, generation: this.connection.generation });
+    let declared = this.declaring.get(queue);
+    if (declared === undefined) {
+      const at = Date.now();
+      const generation = this.connection.generation;
+      declared = this.run(`declaring delay queue "${queue}"`, (channel) => channel.assertQueue(queue, { durable: true, arguments: args }))
+        .then(() => void this.delayQueues.set(queue, { at, generation }))
+        .finally(() => this.declaring.delete(queue));
+      this.declaring.set(queue, declared);
+    }
+    await declared;
     return queue;
   }
 
