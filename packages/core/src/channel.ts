@@ -89,19 +89,7 @@ export class ChannelRuntime {
 
   private encode(payload: unknown, options: AnyPublishOptions | undefined, what: 'published' | 'request'): WireMessage {
     const checked = this.schema === undefined ? payload : validatePayload(this.schema, payload, this.name, what);
-    const wire = encodeMessage(
-      {
-        payload: checked,
-        source: this.host.source,
-        type: options?.type ?? this.name,
-        ...(options?.key !== undefined && { key: options.key }),
-        ...(options?.headers !== undefined && { headers: options.headers }),
-        ...(options?.id !== undefined && { id: options.id }),
-        ...(options?.traceparent !== undefined && { traceparent: options.traceparent }),
-        ...(options?.tracestate !== undefined && { tracestate: options.tracestate }),
-      },
-      this.prefix,
-    );
+    const wire = encodeMessage(checked, this.host.source, options?.type ?? this.name, this.prefix, options);
     const limit = this.host.adapter.maxMessageBytes;
     if (limit !== undefined) {
       let size = wire.body.length + (wire.key?.length ?? 0);
@@ -145,12 +133,17 @@ export class ChannelRuntime {
     }
   }
 
-  async publish(payload: unknown, options?: AnyPublishOptions): Promise<void> {
-    this.host.assertOpen();
-    const wire = this.encode(payload, options, 'published');
-    this.applyOptions(wire, options);
-    if (!this.ready) await this.whenReady();
-    return this.batcher.add(wire);
+  publish(payload: unknown, options?: AnyPublishOptions): Promise<void> {
+    // Not async: on the hot path the batch's shared promise is returned as is.
+    let wire: WireMessage;
+    try {
+      this.host.assertOpen();
+      wire = this.encode(payload, options, 'published');
+      this.applyOptions(wire, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.ready ? this.batcher.add(wire) : this.whenReady().then(() => this.batcher.add(wire));
   }
 
   private runnerContext(group: string | undefined, retry: RunnerContext['retry'], signal: AbortSignal): RunnerContext {

@@ -1,5 +1,5 @@
 import type { RetryPolicy } from './config.js';
-import { decodeMessage, encodeMessage, HEADERS, type DecodedMessage } from './envelope.js';
+import { decodeMessage, encodeMessage, HEADERS } from './envelope.js';
 import { SwitchboardError } from './errors.js';
 import type { Logger } from './logger.js';
 import { backoffDelay, sleep } from './retry.js';
@@ -19,25 +19,6 @@ export interface RunnerContext {
   /** Aborted when the subscription closes: pending in-process retries give the message back. */
   signal: AbortSignal;
   deadLetter(dead: WireMessage): Promise<void>;
-}
-
-function toMessage(delivery: Delivery, decoded: DecodedMessage, payload: unknown, attempt: number): Message {
-  const message: Message = {
-    payload,
-    id: decoded.attributes.id,
-    headers: decoded.headers,
-    timestamp: decoded.attributes.time,
-    type: decoded.attributes.type,
-    source: decoded.attributes.source,
-    attempt,
-    redelivered: delivery.redelivered,
-  };
-  if (delivery.key !== undefined) message.key = delivery.key;
-  if (delivery.priority !== undefined) message.priority = delivery.priority;
-  if (delivery.position !== undefined) message.position = delivery.position;
-  if (decoded.attributes.traceparent !== undefined) message.traceparent = decoded.attributes.traceparent;
-  if (decoded.attributes.tracestate !== undefined) message.tracestate = decoded.attributes.tracestate;
-  return message;
 }
 
 function errorText(error: unknown): { message: string; code: string } {
@@ -77,19 +58,19 @@ export function createDeliveryRunner(ctx: RunnerContext, handler: (message: Mess
   return async (delivery) => {
     let attempt = 1;
     try {
-      let decoded: DecodedMessage;
-      let payload: unknown;
+      let message: Message;
       try {
-        decoded = decodeMessage(delivery, ctx.prefix);
-        attempt = decoded.attempt;
-        payload = ctx.schema === undefined ? decoded.payload : validatePayload(ctx.schema, decoded.payload, ctx.channel, 'received');
+        message = decodeMessage(delivery, ctx.prefix);
+        attempt = message.attempt;
+        if (ctx.schema !== undefined) message.payload = validatePayload(ctx.schema, message.payload, ctx.channel, 'received');
       } catch (error) {
         await deadLetter(delivery, error, attempt);
         return;
       }
       for (;;) {
         try {
-          await handler(toMessage(delivery, decoded, payload, attempt));
+          message.attempt = attempt;
+          await handler(message);
           // Past the drain timeout the broker already took the message back: acking now could settle another delivery.
           if (!ctx.signal.aborted) delivery.ack();
           return;
@@ -129,17 +110,16 @@ export function createResponderRunner(
   return async (delivery) => {
     let reply: WireMessage;
     try {
-      const decoded = decodeMessage(delivery, ctx.prefix);
-      const payload = ctx.schema === undefined ? decoded.payload : validatePayload(ctx.schema, decoded.payload, ctx.channel, 'received');
-      const result = await handler(toMessage(delivery, decoded, payload, decoded.attempt));
+      const message = decodeMessage(delivery, ctx.prefix);
+      if (ctx.schema !== undefined) message.payload = validatePayload(ctx.schema, message.payload, ctx.channel, 'received');
+      const result = await handler(message);
       const checked = replySchema === undefined ? result : validatePayload(replySchema, result, ctx.channel, 'reply');
-      reply = encodeMessage({ payload: checked, source, type: `${ctx.channel}.reply` }, ctx.prefix);
+      reply = encodeMessage(checked, source, `${ctx.channel}.reply`, ctx.prefix);
     } catch (error) {
       const { message, code } = errorText(error);
-      reply = encodeMessage(
-        { payload: null, source, type: `${ctx.channel}.reply`, headers: { [HEADERS.replyError]: message.slice(0, 4096), [HEADERS.replyErrorCode]: code } },
-        ctx.prefix,
-      );
+      reply = encodeMessage(null, source, `${ctx.channel}.reply`, ctx.prefix, {
+        headers: { [HEADERS.replyError]: message.slice(0, 4096), [HEADERS.replyErrorCode]: code },
+      });
     }
     try {
       await delivery.reply?.(reply);

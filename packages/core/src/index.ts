@@ -31,7 +31,7 @@ export { parseConfig, RetrySchema, CHANNEL_NAME_PATTERN } from './config.js';
 export type { RetryOptions, RetryPolicy } from './config.js';
 export { backoffDelay } from './retry.js';
 export { encodeMessage, decodeMessage, deadLetterInfo, HEADERS, CONTENT_TYPE_HEADER } from './envelope.js';
-export type { EnvelopeAttributes, DecodedMessage, DeadLetterInfo, EncodeInput } from './envelope.js';
+export type { DeadLetterInfo, EncodeOptions } from './envelope.js';
 export { silentLogger } from './logger.js';
 export type { Logger } from './logger.js';
 export { SCHEME_BACKENDS, schemeOf, resolveBackendFactory } from './resolve-backend.js';

@@ -4,7 +4,11 @@ const MAX_BATCH_MESSAGES = 1000;
 // Stays under Kafka's default 1 MiB request limit and keeps a confirm round trip short.
 const MAX_BATCH_BYTES = 512 * 1024;
 
-interface Pending {
+interface Batch {
+  messages: WireMessage[];
+  bytes: number;
+  /** One promise for every publish in the batch: they succeed or fail together anyway. */
+  done: Promise<void>;
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -15,42 +19,36 @@ interface Pending {
  * goes out at the end of the current microtask queue: no timer, no added latency.
  */
 export class PublishBatcher {
-  private messages: WireMessage[] = [];
-  private pending: Pending[] = [];
-  private bytes = 0;
-  private scheduled = false;
+  private batch: Batch | undefined;
 
   constructor(private readonly send: (messages: WireMessage[]) => Promise<void>) {}
 
   add(message: WireMessage): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.messages.push(message);
-      this.pending.push({ resolve, reject });
-      this.bytes += message.body.length;
-      if (this.messages.length >= MAX_BATCH_MESSAGES || this.bytes >= MAX_BATCH_BYTES) {
-        this.flush();
-      } else if (!this.scheduled) {
-        this.scheduled = true;
-        queueMicrotask(() => this.flush());
-      }
-    });
+    let batch = this.batch;
+    if (batch === undefined) {
+      batch = this.open();
+      queueMicrotask(() => this.flush(batch as Batch));
+    }
+    batch.messages.push(message);
+    batch.bytes += message.body.length;
+    if (batch.messages.length >= MAX_BATCH_MESSAGES || batch.bytes >= MAX_BATCH_BYTES) this.flush(batch);
+    return batch.done;
   }
 
-  private flush(): void {
-    this.scheduled = false;
-    if (this.messages.length === 0) return;
-    const pending = this.pending;
-    const messages = this.messages;
-    this.messages = [];
-    this.pending = [];
-    this.bytes = 0;
-    this.send(messages).then(
-      () => {
-        for (const p of pending) p.resolve();
-      },
-      (error: unknown) => {
-        for (const p of pending) p.reject(error);
-      },
-    );
+  private open(): Batch {
+    let resolve!: () => void;
+    let reject!: (error: unknown) => void;
+    const done = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    this.batch = { messages: [], bytes: 0, done, resolve, reject };
+    return this.batch;
+  }
+
+  private flush(batch: Batch): void {
+    if (this.batch !== batch) return;
+    this.batch = undefined;
+    this.send(batch.messages).then(batch.resolve, batch.reject);
   }
 }
