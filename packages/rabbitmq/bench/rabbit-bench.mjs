@@ -2,11 +2,11 @@
 //   publish: N messages pipelined in chunks of 1000 (each chunk awaited), into a declared group's queue;
 //   consume: drain that backlog with subscribe(concurrency 64);
 //   both:    publish and consume at once (at most --window published-but-unhandled);
-//   raw:     the same publish and consume with bare amqplib (confirm channel, waitForConfirms per chunk; prefetch 2×concurrency, ack each), for scale.
+//   raw:     the same publish (same properties and headers) and consume with bare amqplib (confirm channel, waitForConfirms per chunk; prefetch 2×concurrency, ack each), for scale.
 // Usage: node packages/rabbitmq/bench/rabbit-bench.mjs [--messages 50000] [--url amqp://guest:guest@127.0.0.1:5672]
 import { connect } from '@switchboard/core';
 import { connect as amqpConnect } from 'amqplib';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
@@ -31,6 +31,11 @@ async function publishAll(channel, count) {
   }
 }
 
+/** Client CPU (user + system) per message in µs: what the SDK costs, whatever the broker's speed. */
+function cpuPerMessage(usage, count) {
+  return +((usage.user + usage.system) / count).toFixed(1);
+}
+
 function rate(count, ms) {
   return Math.round(count / (ms / 1000));
 }
@@ -41,19 +46,23 @@ const channel = bus.channel(name);
 const results = {};
 try {
   await publishAll(channel, 2_000); // warm-up, drained below with the rest
+  let cpu0 = process.cpuUsage();
   let t = performance.now();
   await publishAll(channel, N);
   results.publishMsgPerSec = rate(N, performance.now() - t);
+  results.publishCpuMicrosPerMsg = cpuPerMessage(process.cpuUsage(cpu0), N);
 
   let handled = 0;
   let done;
   const all = new Promise((resolve) => (done = resolve));
+  let cpu = process.cpuUsage();
   t = performance.now();
   const sub = await channel.subscribe('g', () => {
     if (++handled === N + 2_000) done();
   }, { concurrency: Number(values.concurrency) });
   await all;
   results.consumeMsgPerSec = rate(N + 2_000, performance.now() - t);
+  results.consumeCpuMicrosPerMsg = cpuPerMessage(process.cpuUsage(cpu), N + 2_000);
 
   handled = 0;
   let wake;
@@ -83,16 +92,22 @@ const model = await amqpConnect(values.url);
 const raw = await model.createConfirmChannel();
 const q = `${name}-raw`;
 await raw.assertQueue(q, { durable: true });
+let rawCpu = process.cpuUsage();
 let t = performance.now();
 for (let sent = 0; sent < N; sent += CHUNK) {
   for (let i = 0; i < Math.min(CHUNK, N - sent); i++) {
-    if (!raw.sendToQueue(q, payload, { persistent: true, contentType: 'application/octet-stream', messageId: String(i) })) await new Promise((r) => raw.once('drain', r));
+    // The same properties and CloudEvents headers Switchboard sends, so the broker does the same work.
+    const id = randomUUID();
+    const headers = { 'cloudEvents:specversion': '1.0', 'cloudEvents:id': id, 'cloudEvents:source': 'switchboard', 'cloudEvents:type': name, 'cloudEvents:time': new Date().toISOString() };
+    if (!raw.sendToQueue(q, payload, { persistent: true, contentType: 'application/octet-stream', messageId: id, timestamp: Math.floor(Date.now() / 1000), headers })) await new Promise((r) => raw.once('drain', r));
   }
   await raw.waitForConfirms();
 }
 results.rawAmqplibPublishMsgPerSec = rate(N, performance.now() - t);
+results.rawAmqplibPublishCpuMicrosPerMsg = cpuPerMessage(process.cpuUsage(rawCpu), N);
 const rawConsumer = await model.createChannel();
 await rawConsumer.prefetch(Number(values.concurrency) * 2);
+rawCpu = process.cpuUsage();
 t = performance.now();
 await new Promise((resolve) => {
   let got = 0;
@@ -102,6 +117,7 @@ await new Promise((resolve) => {
   });
 });
 results.rawAmqplibConsumeMsgPerSec = rate(N, performance.now() - t);
+results.rawAmqplibConsumeCpuMicrosPerMsg = cpuPerMessage(process.cpuUsage(rawCpu), N);
 await rawConsumer.close();
 await raw.deleteQueue(q);
 const cleanup = await model.createChannel();
