@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { connect, SwitchboardError } from '@switchboard/core';
+import { connect, SwitchboardError, type Channel } from '@switchboard/core';
 import { waitFor } from '@switchboard/testkit';
 // Broker control written for every suite: stop_app / start_app with readiness probes.
 import { rabbitProbe, rabbitRestartApp, rabbitStartApp, rabbitStopApp } from '../../../test/brokers/rabbitmq.mjs';
@@ -128,9 +128,12 @@ describe.skipIf(skip !== undefined)(`broker restart${skip === undefined ? '' : `
       requestTimeoutMs: 2_000,
     });
     try {
-      await bus.channel(rpc).respond((m) => ({ echo: m.payload }));
+      // Computed channel names lose the declaration's types; name the declared shape.
+      const rpcChannel = bus.channel(rpc) as unknown as Channel<{ requires: { requestReply: true } }>;
+      const historyChannel = bus.channel(history) as unknown as Channel<{ requires: { replay: true } }>;
+      await rpcChannel.respond((m) => ({ echo: m.payload }));
       const replayed: unknown[] = [];
-      await bus.channel(history).replay({ from: 'earliest' }, (m) => void replayed.push(m.payload));
+      await historyChannel.replay({ from: 'earliest' }, (m) => void replayed.push(m.payload));
       const received: unknown[] = [];
       await bus.channel(events).subscribe('g', (m) => void received.push(m.payload));
       await bus.channel(history).publish('h-before');
@@ -138,7 +141,7 @@ describe.skipIf(skip !== undefined)(`broker restart${skip === undefined ? '' : `
 
       await rabbitRestartApp({ log: () => {} });
 
-      await waitFor(async () => ((await bus.channel(rpc).request('ping').catch(() => undefined)) as { echo?: string } | undefined)?.echo === 'ping', {
+      await waitFor(async () => ((await rpcChannel.request('ping').catch(() => undefined)) as { echo?: string } | undefined)?.echo === 'ping', {
         timeoutMs: 30_000,
         intervalMs: 200,
         message: 'a request answered after the restart',

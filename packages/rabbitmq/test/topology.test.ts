@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect as amqpConnect } from 'amqplib';
-import { connect, deadLetterInfo, type Bus, type Message } from '@switchboard/core';
+import { connect, deadLetterInfo, type Bus, type Channel, type Message } from '@switchboard/core';
 import { waitFor } from '@switchboard/testkit';
 import { brokerSkipReason, RABBIT_URL, rabbitmqctl, unique } from './rabbit-env.js';
 
@@ -98,13 +98,14 @@ describe.skipIf(skip !== undefined)(`rabbitmq topology and delivery${skip === un
     const name = unique('prio-replay');
     queues.push(`${name}.g`, `${name}~stream`);
     const bus = await open({ [name]: { requires: { priority: true, replay: true }, groups: ['g'] } });
-    for (let p = 0; p < 5; p++) await bus.channel(name).publish(`p${p}`, { priority: p } as never);
+    const channel = bus.channel(name) as unknown as Channel<{ requires: { priority: true; replay: true } }>;
+    for (let p = 0; p < 5; p++) await channel.publish(`p${p}`, { priority: p });
     const live: string[] = [];
     await bus.channel(name).subscribe('g', (m) => void live.push(String(m.payload)), { concurrency: 1 });
     await waitFor(() => live.length === 5);
     expect(live[0]).toBe('p4');
     const history: string[] = [];
-    await (bus.channel(name) as unknown as { replay: Function }).replay({ from: 'earliest' }, (m: Message) => void history.push(String(m.payload)));
+    await channel.replay({ from: 'earliest' }, (m) => void history.push(String(m.payload)));
     await waitFor(() => history.length === 5);
     expect(history).toEqual(['p0', 'p1', 'p2', 'p3', 'p4']);
   });
