@@ -44,7 +44,8 @@ export function runsFor(backend, mode, { pairs, warmup, sdkReady, scenarios }) {
   const kinds = backend === 'memory' ? ['e2e', 'e2e-json'] : ['publish', 'consume', 'latency', 'rr1', 'rr16'];
   const runs = [];
   for (const kind of kinds) {
-    if (scenarios !== undefined && !scenarios.some((s) => kind.startsWith(s) || s.startsWith(kind))) continue;
+    // Exact names, plus `rr` for both request/reply runs and `e2e` for both memory runs.
+    if (scenarios !== undefined && !scenarios.some((s) => s === kind || ((s === 'rr' || s === 'e2e') && kind.startsWith(s)))) continue;
     const params = kind.startsWith('rr') ? p.rr : kind.startsWith('e2e') ? p.e2e : (p[kind][backend] ?? p[kind]);
     const job = (side, role) => ({ backend, scenario: kind, side, params, role });
     if (backend === 'memory') {

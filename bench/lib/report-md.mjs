@@ -53,6 +53,11 @@ export function markdown(rows, meta) {
         `${row.noise == null ? '—' : row.noise.toFixed(2)} | ${cpu} | ${broker} | ${row.target ?? ''} | ${verdict(row)} |`,
     );
   }
+  const others = meta.load.busiest ?? [];
+  if (others.length > 0) {
+    lines.push('', `Other processes using the CPU during the run (brokers excluded; load average ${meta.load.loadAverage.min}–${meta.load.loadAverage.max}; peak %CPU):`, '');
+    for (const o of others.slice(0, 8)) lines.push(`- ${o.peakCpuPercent}% \`${o.command.replace(/`/g, "'")}\``);
+  }
   if (meta.skipped.length > 0) {
     lines.push('', 'Not measured:', '');
     for (const s of meta.skipped) lines.push(`- ${s}`);
