@@ -110,6 +110,7 @@ function runChild(job, progress) {
 }
 
 function describe(job) {
+  if (job.role === 'parity') return `${job.backend} wire parity check`;
   const who = job.side === 'sdk' ? 'B switchboard' : 'A raw';
   const role =
     job.role === 'warmup' ? 'warm-up' : job.role === 'noise' ? `A/A noise ${job.pair + 1}/2` : job.backend === 'memory' ? `run ${job.pair + 1}` : `pair ${job.pair + 1}`;
@@ -238,6 +239,8 @@ async function main() {
     load: { start: loadStart, end: os.loadavg()[0].toFixed(2), ...stopSampler() },
     skipped,
     parity,
+    ...(process.env.BENCH_SDK_OPTIONS && { diagnosticSdkOptions: process.env.BENCH_SDK_OPTIONS }),
+    ...(process.env.BENCH_RAW_NODELAY === '0' && { rawNagle: true }),
     failures: records.filter((r) => r.error !== undefined).map((r) => ({ run: describe(r.job), error: r.error.split('\n')[0] })),
     retried: records.filter((r) => r.retriedAfter !== undefined).map((r) => ({ run: describe(r.job), firstError: r.retriedAfter })),
     runs: records.map((r) => ({ ...r.job, params: undefined, result: r.result, error: r.error?.split('\n')[0] })),

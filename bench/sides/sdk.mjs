@@ -10,11 +10,14 @@ const URLS = {
   kafka: `kafka://${SETTINGS.kafka.brokers.join(',')}`,
 };
 const GROUP = 'bench';
+// Diagnostics only (never set for published results): backend options merged into connect(),
+// e.g. BENCH_SDK_OPTIONS='{"tls":{"noDelay":true}}' to see what a socket setting would change.
+const EXTRA_OPTIONS = process.env.BENCH_SDK_OPTIONS ? JSON.parse(process.env.BENCH_SDK_OPTIONS) : undefined;
 
 export async function createSide({ name, backend }) {
   const buses = [];
   const open = async (spec) => {
-    const bus = await connect({ url: URLS[backend], channels: { [name]: spec } });
+    const bus = await connect({ url: URLS[backend], channels: { [name]: spec }, ...(EXTRA_OPTIONS && { options: EXTRA_OPTIONS }) });
     buses.push(bus);
     return bus.channel(name);
   };
