@@ -54,7 +54,7 @@ describe('capability planning', () => {
     );
     expect(planChannel(rabbit, 'a', { replay: true }).problems).toEqual([]);
     expect(planChannel(rabbit, 'b', { replay: true, priority: true }).problems).toEqual([
-      expect.objectContaining({ capability: 'replay', reason: 'a stream queue cannot be a priority queue' }),
+      expect.objectContaining({ capability: 'replay', reason: 'a stream queue cannot be a priority queue', satisfiedBy: ['memory', 'kafka'] }),
     ]);
   });
 

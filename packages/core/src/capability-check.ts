@@ -29,9 +29,10 @@ export function channelReport(backend: Backend, channel: string, requires: Requi
   return overrides === undefined ? backend.capabilities : { ...backend.capabilities, ...overrides };
 }
 
-function satisfiedBy(capability: CapabilityName, required: Requirement): string[] {
+/** Known backends whose table meets the requirement; never the backend that just failed it (a per-channel conflict). */
+function satisfiedBy(capability: CapabilityName, required: Requirement, failed: string): string[] {
   return Object.entries(KNOWN_SUPPORT)
-    .filter(([, table]) => satisfies(required, table[capability]) && (required !== 'preferred' || table[capability] !== 'unsupported'))
+    .filter(([name, table]) => name !== failed && satisfies(required, table[capability]) && (required !== 'preferred' || table[capability] !== 'unsupported'))
     .map(([name]) => name);
 }
 
@@ -55,7 +56,7 @@ export function planChannel(
         required,
         support: offered.support,
         reason: offered.detail,
-        satisfiedBy: satisfiedBy(name, required),
+        satisfiedBy: satisfiedBy(name, required, backend.name),
       });
     }
     plan.capabilities[name] = { ...offered, required, degraded: required === 'preferred' && offered.support === 'unsupported' };

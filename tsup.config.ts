@@ -1,5 +1,7 @@
 import { defineConfig } from 'tsup';
 
+// Shared by every package: `tsup --config ../../tsup.config.ts` runs in the package folder.
+// dependencies and peerDependencies (core, vitest, zod, broker clients) stay external.
 export default defineConfig({
   entry: ['src/index.ts'],
   format: ['esm', 'cjs'],
@@ -7,6 +9,4 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
-  // vitest is the application's test runner: never bundle it.
-  external: ['vitest', 'zod', '@switchboard/core', '@switchboard/memory'],
 });
