@@ -9,10 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const root = join(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'switchboard-pack-'));
 const tarballs: Record<string, string> = {};
+// A user's shell, not this test runner's: NODE_PATH would let require.resolve find the workspace's
+// other backends, and VITEST/NODE_ENV are not what an application sees.
+const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(NODE_PATH|NODE_ENV|TEST|VITEST.*)$/.test(name)));
 
 beforeAll(() => {
   for (const pkg of ['core', 'memory']) {
-    execFileSync('pnpm', ['pack', '--pack-destination', work], { cwd: join(root, 'packages', pkg), stdio: 'pipe' });
+    execFileSync('pnpm', ['pack', '--pack-destination', work], { cwd: join(root, 'packages', pkg), stdio: 'pipe', timeout: 60_000 });
   }
   for (const file of readdirSync(work)) {
     const match = /^switchboard-(core|memory)-.*\.tgz$/.exec(file);
@@ -57,13 +60,13 @@ function checkResults(output: string): void {
 describe('packed packages in a fresh application', () => {
   it('work when installed with npm', () => {
     const dir = makeApp('npm');
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, stdio: 'pipe' });
-    checkResults(execFileSync('node', ['app.mjs'], { cwd: dir, encoding: 'utf8' }));
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, stdio: 'pipe', timeout: 120_000, env });
+    checkResults(execFileSync('node', ['app.mjs'], { cwd: dir, encoding: 'utf8', timeout: 60_000, env }));
   });
 
   it('work when installed with pnpm (strict layout)', () => {
     const dir = makeApp('pnpm');
-    execFileSync('pnpm', ['install', '--ignore-workspace', '--reporter=silent'], { cwd: dir, stdio: 'pipe' });
-    checkResults(execFileSync('node', ['app.mjs'], { cwd: dir, encoding: 'utf8' }));
+    execFileSync('pnpm', ['install', '--ignore-workspace', '--reporter=silent'], { cwd: dir, stdio: 'pipe', timeout: 120_000, env });
+    checkResults(execFileSync('node', ['app.mjs'], { cwd: dir, encoding: 'utf8', timeout: 60_000, env }));
   });
 });
