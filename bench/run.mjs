@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `pnpm bench [--quick] [--backend rabbitmq,kafka,memory] [--scenario publish,rr1,...] [--pairs N]
-//             [--profile] [--no-write]`
+//             [--profile] [--no-write] [--render]`  (--render: rebuild the outputs from latest.meta.json)
 // Runs every scenario against the raw client (A) and Switchboard (B) in fresh child processes,
 // alternating A B B A ..., then writes bench/results/latest.{json,md,svg} (+ latest.meta.json).
 import { fork, execFileSync } from 'node:child_process';
@@ -30,6 +30,7 @@ const { values: args } = parseArgs({
     pairs: { type: 'string' },
     profile: { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
+    render: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -170,7 +171,55 @@ async function rabbitVersion() {
   }
 }
 
+/** Replaces the block between the RESULTS markers of BENCHMARKS.md with this run's table. */
+function updateBenchmarksMd(table) {
+  const file = path.join(ROOT, 'BENCHMARKS.md');
+  if (!fs.existsSync(file)) return;
+  const text = fs.readFileSync(file, 'utf8');
+  const start = '<!-- RESULTS:START -->';
+  const end = '<!-- RESULTS:END -->';
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) return;
+  const body = table.replace(/^# .*\n\n/, '## Latest full run\n\n').trimEnd();
+  const block = `${start}\n${body}\n\n![ratios](bench/results/full.svg)\n${end}`;
+  fs.writeFileSync(file, text.slice(0, from) + block + text.slice(to + end.length));
+}
+
+/**
+ * Writes latest.* (and, for a complete full run, full.* plus the results block of BENCHMARKS.md,
+ * so a later --quick run does not replace the documented figures); prints the table.
+ */
+function writeOutputs(rows, meta) {
+  const table = markdown(rows, meta);
+  const complete = meta.complete === true && !args['no-write'];
+  if (!args['no-write']) {
+    fs.mkdirSync(RESULTS, { recursive: true });
+    for (const base of complete ? ['latest', 'full'] : ['latest']) {
+      fs.writeFileSync(path.join(RESULTS, `${base}.json`), JSON.stringify(rows, null, 2) + '\n');
+      fs.writeFileSync(path.join(RESULTS, `${base}.meta.json`), JSON.stringify(meta, null, 2) + '\n');
+      fs.writeFileSync(path.join(RESULTS, `${base}.md`), table);
+      fs.writeFileSync(path.join(RESULTS, `${base}.svg`), svg(rows, meta));
+    }
+  }
+  if (complete) updateBenchmarksMd(table);
+  process.stdout.write(`\n${table}\n`);
+  if (!args['no-write']) {
+    process.stdout.write(`written: bench/results/latest.json, latest.md, latest.svg, latest.meta.json${complete ? ', the same as full.*, and BENCHMARKS.md' : ''} (${meta.durationText})\n`);
+  }
+  return rows;
+}
+
+/** --render: rebuilds the outputs from the runs recorded in latest.meta.json (after a format change). */
+function render() {
+  const meta = JSON.parse(fs.readFileSync(path.join(RESULTS, 'latest.meta.json'), 'utf8'));
+  meta.complete ??= meta.mode === 'full' && meta.skipped.length === 0;
+  const records = meta.runs.map((job) => ({ job, result: job.result, error: job.error }));
+  writeOutputs(aggregate(records), meta);
+}
+
 async function main() {
+  if (args.render) return render();
   const started = Date.now();
   const loadStart = os.loadavg()[0].toFixed(2);
   const stopSampler = startLoadSampler();
@@ -241,21 +290,14 @@ async function main() {
     parity,
     ...(process.env.BENCH_SDK_OPTIONS && { diagnosticSdkOptions: process.env.BENCH_SDK_OPTIONS }),
     ...(process.env.BENCH_RAW_NODELAY === '0' && { rawNagle: true }),
+    // A complete full run is what BENCHMARKS.md quotes.
+    complete: mode === 'full' && !args.backend && !args.scenario && !args.pairs && skipped.length === 0,
     failures: records.filter((r) => r.error !== undefined).map((r) => ({ run: describe(r.job), error: r.error.split('\n')[0] })),
     retried: records.filter((r) => r.retriedAfter !== undefined).map((r) => ({ run: describe(r.job), firstError: r.retriedAfter })),
     runs: records.map((r) => ({ ...r.job, params: undefined, result: r.result, error: r.error?.split('\n')[0] })),
   };
-  const table = markdown(rows, meta);
-  if (!args['no-write']) {
-    fs.mkdirSync(RESULTS, { recursive: true });
-    fs.writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify(rows, null, 2) + '\n');
-    fs.writeFileSync(path.join(RESULTS, 'latest.meta.json'), JSON.stringify(meta, null, 2) + '\n');
-    fs.writeFileSync(path.join(RESULTS, 'latest.md'), table);
-    fs.writeFileSync(path.join(RESULTS, 'latest.svg'), svg(rows, meta));
-  }
-  process.stdout.write(`\n${table}\n`);
-  if (!args['no-write']) process.stdout.write(`written: bench/results/latest.json, latest.md, latest.svg, latest.meta.json (${formatDuration(durationMs)})\n`);
-  const missed = rows.filter((r) => r.met === false);
+  const rowsOut = writeOutputs(rows, meta);
+  const missed = rowsOut.filter((r) => r.met === false);
   if (missed.length > 0) process.stdout.write(`targets missed: ${missed.map((r) => `${r.backend} ${r.scenario}`).join(', ')}\n`);
 }
 

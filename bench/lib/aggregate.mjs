@@ -26,6 +26,16 @@ function pairRatios(runs, metric) {
   return ratios.filter((r) => r !== null);
 }
 
+/** B minus A per pair, for the latency rows' "added µs". */
+function pairDiffs(runs, field) {
+  const diffs = [];
+  for (const a of runs.filter((r) => r.job.role === 'A' && r.result !== undefined)) {
+    const b = runs.find((r) => r.job.role === 'B' && r.job.pair === a.job.pair && r.result !== undefined);
+    if (b !== undefined) diffs.push(b.result[field] - a.result[field]);
+  }
+  return diffs;
+}
+
 function targetText(target) {
   if (target == null) return null;
   if (target.ratio !== undefined) return `ratio ≥ ${target.ratio}`;
@@ -77,13 +87,30 @@ export function aggregate(records) {
         failures: runs.filter((r) => r.error !== undefined).length,
         target: targetText(metric.target),
       };
-      if (metric.scenario === 'latency-p50' && row.sdk != null && row.raw != null) row.addedUs = round(row.sdk - row.raw);
+      if (metric.scenario === 'latency-p50' && row.sdk != null && row.raw != null) {
+        // Median of the per-pair differences (robust to drift between pairs), and the A/A difference.
+        const diffs = pairDiffs(runs, metric.field);
+        row.addedUs = round(diffs.length > 0 ? median(diffs) : row.sdk - row.raw);
+        row.addedUsMin = round(min(diffs));
+        row.addedUsMax = round(max(diffs));
+        if (noiseValues.length === 2) row.noiseUs = round(noiseValues[1] - noiseValues[0]);
+      }
       if (memory && row.sdk != null) row.perMessageUs = round(1e6 / row.sdk, 3);
       if (metric.field !== 'rate') {
         const rates = (role) => valuesOf(runs, role, 'rate');
         row.achievedRate = { sdk: round(median(rates('B'))), raw: memory ? null : round(median(rates('A'))) };
       }
       row.met = verdict(metric, row);
+      // A miss is not resolved when some pairs met the target and the gap is no larger than the
+      // one between two identical raw runs.
+      if (row.met === false) {
+        const t = metric.target;
+        if (row.addedUs != null && row.noiseUs != null) {
+          row.withinNoise = row.addedUsMin <= t.addedUs && Math.abs(row.addedUs) <= Math.abs(row.noiseUs);
+        } else if (row.ratio != null && row.noise != null && t.ratio !== undefined) {
+          row.withinNoise = row.ratioMax >= t.ratio && Math.abs(1 - row.ratio) <= Math.abs(1 - row.noise);
+        }
+      }
       rows.push(row);
     }
   }

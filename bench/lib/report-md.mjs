@@ -19,7 +19,7 @@ function cpuText(us) {
 
 function verdict(row) {
   if (row.met === true) return '✅ met';
-  if (row.met === false) return '❌ missed';
+  if (row.met === false) return row.withinNoise ? '❌ missed (within A/A noise)' : '❌ missed';
   return row.target == null ? '' : 'n/a';
 }
 
@@ -45,12 +45,14 @@ export function markdown(rows, meta) {
     const ratio = row.ratio == null ? '—' : `${row.ratio.toFixed(2)}${row.ratioMin != null ? ` (${row.ratioMin.toFixed(2)}–${row.ratioMax.toFixed(2)})` : ''}`;
     const cpu = row.cpuPerMsgUs.raw == null ? `${cpuText(row.cpuPerMsgUs.sdk)}` : `${cpuText(row.cpuPerMsgUs.raw)} → ${cpuText(row.cpuPerMsgUs.sdk)}`;
     const broker = row.brokerCpuPerMsgUs == null || row.brokerCpuPerMsgUs.raw == null ? '—' : `${cpuText(row.brokerCpuPerMsgUs.raw)} → ${cpuText(row.brokerCpuPerMsgUs.sdk)}`;
-    const added = row.addedUs != null ? ` (SDK ${row.addedUs >= 0 ? '+' : ''}${Math.round(row.addedUs)} µs)` : '';
+    const signed = (us) => `${us >= 0 ? '+' : ''}${Math.round(us)}`;
+    const added = row.addedUs != null ? `; SDK ${signed(row.addedUs)} µs${row.addedUsMin != null ? ` (${signed(row.addedUsMin)}…${signed(row.addedUsMax)})` : ''}` : '';
+    const noise = row.noise == null ? '—' : `${row.noise.toFixed(2)}${row.noiseUs != null ? ` (${signed(row.noiseUs)} µs)` : ''}`;
     const perMsg = row.perMessageUs != null ? ` (${row.perMessageUs} µs/msg)` : '';
     lines.push(
       `| ${row.backend} | ${row.label} | ${num(row.raw, row.unit)}${row.raw == null ? '' : unit}${range(row.rawMin, row.rawMax, row.unit)} | ` +
         `${num(row.sdk, row.unit)}${row.sdk == null ? '' : unit}${range(row.sdkMin, row.sdkMax, row.unit)}${perMsg} | ${ratio}${added} | ` +
-        `${row.noise == null ? '—' : row.noise.toFixed(2)} | ${cpu} | ${broker} | ${row.target ?? ''} | ${verdict(row)} |`,
+        `${noise} | ${cpu} | ${broker} | ${row.target ?? ''} | ${verdict(row)} |`,
     );
   }
   const others = meta.load.busiest ?? [];

@@ -2,8 +2,8 @@
 // with its min–max whisker, the parity line at 1.0 and each row's target. The memory backend has
 // no raw side, so its bar is throughput as a fraction of its msg/s target.
 
-const WIDTH = 820;
-const LABEL = 300;
+const WIDTH = 1000;
+const LABEL = 340;
 const BAR_AREA = 420;
 const ROW = 28;
 const TOP = 58;
@@ -21,7 +21,10 @@ function colour(row) {
 function barOf(row) {
   if (row.backend === 'memory') {
     const target = Number(String(row.target ?? '').replace(/[^0-9]/g, '')) || 300_000;
-    return { value: row.sdk == null ? null : row.sdk / target, text: row.sdk == null ? 'not measured' : `${Math.round(row.sdk).toLocaleString('en-US')} msg/s = ${(row.sdk / target).toFixed(2)}× target` };
+    if (row.sdk == null) return { value: null, text: 'not measured' };
+    const rate = `${Math.round(row.sdk).toLocaleString('en-US')} msg/s`;
+    // Rows without a target of their own share the scale of the memory target.
+    return { value: row.sdk / target, text: row.target == null ? rate : `${rate} = ${(row.sdk / target).toFixed(2)}× target` };
   }
   const extra = row.addedUs != null ? `, ${row.addedUs >= 0 ? '+' : ''}${Math.round(row.addedUs)} µs` : '';
   return { value: row.ratio, text: row.ratio == null ? 'not measured' : `${row.ratio.toFixed(2)}${extra}` };
@@ -30,7 +33,7 @@ function barOf(row) {
 function targetOf(row) {
   const match = /ratio ≥ ([0-9.]+)/.exec(row.target ?? '');
   if (match) return Number(match[1]);
-  if (row.backend === 'memory') return 1;
+  if (row.backend === 'memory' && row.target != null) return 1;
   return null;
 }
 
@@ -40,7 +43,7 @@ export function svg(rows, meta) {
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`);
   parts.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
   parts.push(`<text x="12" y="20" font-size="15" font-weight="600">Switchboard vs raw client (${esc(meta.mode)} run, ${esc(meta.date.slice(0, 10))})</text>`);
-  parts.push(`<text x="12" y="38" fill="#555">ratio per A/B pair, median and min–max: SDK÷raw for throughput, raw÷SDK for latency; higher is better. ▲ = target</text>`);
+  parts.push(`<text x="12" y="38" fill="#555">ratio per A/B pair, median and min–max: SDK÷raw for throughput, raw÷SDK for latency; higher is better; memory: msg/s ÷ target. ▲ = target</text>`);
   for (const tick of [0, 0.25, 0.5, 0.75, 1, 1.25]) {
     const tx = x(tick);
     parts.push(`<line x1="${tx}" y1="${TOP - 8}" x2="${tx}" y2="${TOP + rows.length * ROW}" stroke="${tick === 1 ? '#333' : '#e0e0e0'}" stroke-dasharray="${tick === 1 ? '4 3' : ''}"/>`);
@@ -49,9 +52,12 @@ export function svg(rows, meta) {
   rows.forEach((row, i) => {
     const y = TOP + i * ROW;
     const bar = barOf(row);
+    if (i > 0 && rows[i - 1].backend !== row.backend) parts.push(`<line x1="12" y1="${y}" x2="${WIDTH - 12}" y2="${y}" stroke="#bbb"/>`);
     parts.push(`<text x="${LABEL - 8}" y="${y + 17}" text-anchor="end">${esc(row.backend)} · ${esc(row.label)}</text>`);
     if (bar.value != null) {
       parts.push(`<rect x="${LABEL}" y="${y + 6}" width="${(x(bar.value) - LABEL).toFixed(1)}" height="${ROW - 12}" fill="${colour(row)}" opacity="0.85"/>`);
+      // Off the scale: a chevron says the bar continues.
+      if (bar.value > SCALE_MAX) parts.push(`<path d="M ${x(SCALE_MAX) + 2} ${y + 6} l 7 ${(ROW - 12) / 2} l -7 ${(ROW - 12) / 2} Z" fill="${colour(row)}"/>`);
       if (row.ratioMin != null && row.ratioMax != null) {
         const y0 = y + ROW / 2;
         parts.push(`<line x1="${x(row.ratioMin).toFixed(1)}" y1="${y0}" x2="${x(row.ratioMax).toFixed(1)}" y2="${y0}" stroke="#111" stroke-width="1.5"/>`);
