@@ -25,3 +25,27 @@ export function rabbitmqctl(...args: string[]): string {
 }
 
 export const silentLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+/**
+ * Deletes the queues and exchanges the conformance suite left behind (names start with `sbt-`),
+ * so a broker reused across runs does not accumulate them. One listing each, then AMQP deletes.
+ */
+export async function deleteScenarioTopology(): Promise<number> {
+  const list = (what: 'list_queues' | 'list_exchanges') =>
+    rabbitmqctl(what, 'name', '--no-table-headers')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((name) => name.startsWith('sbt-'));
+  const queues = list('list_queues');
+  const exchanges = list('list_exchanges');
+  const { connect } = await import('amqplib');
+  const connection = await connect(RABBIT_URL);
+  try {
+    const channel = await connection.createChannel();
+    for (const queue of queues) await channel.deleteQueue(queue);
+    for (const exchange of exchanges) await channel.deleteExchange(exchange);
+  } finally {
+    await connection.close();
+  }
+  return queues.length + exchanges.length;
+}
