@@ -1,5 +1,5 @@
 import { CapabilityError, deadLetterInfo } from '@switchboard/core';
-import { createTestBus, Recorder } from '@switchboard/testkit';
+import { createTestBus, recordPublished, Recorder } from '@switchboard/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { channels, startInvoicing, type InvoicingBus } from '../src/invoicing.js';
 
@@ -10,8 +10,7 @@ describe('invoicing (application test on the memory backend)', () => {
   it('issues one invoice per order', async () => {
     bus = await createTestBus({ channels });
     await startInvoicing(bus, 1_000);
-    const invoices = new Recorder();
-    await bus.channel('invoice-issued').subscribe('test', invoices.handler);
+    const invoices = await recordPublished(bus.channel('invoice-issued'));
 
     await bus.channel('order-placed').publish({ orderId: 'o-1', amount: 20 }, { key: 'o-1' });
     await bus.channel('order-placed').publish({ orderId: 'o-2', amount: 35 }, { key: 'o-2' });

@@ -32,3 +32,20 @@ export class Recorder<T = unknown> {
     this.messages.length = 0;
   }
 }
+
+/** The part of a channel `recordPublished` needs. */
+interface Subscribable<T> {
+  readonly name: string;
+  subscribe(group: string, handler: (message: Message<T>) => unknown, options?: { concurrency?: number }): Promise<{ close(): Promise<void> }>;
+}
+
+/**
+ * Records everything published to a channel from now on, through a subscriber group of its own
+ * (fanout gives it every message without taking any from the application's groups).
+ * `await recordPublished(bus.channel('invoice-issued'))` then `recorder.waitForCount(n)`.
+ */
+export async function recordPublished<T>(channel: Subscribable<T>, group = 'testkit-recorder'): Promise<Recorder<T> & { stop(): Promise<void> }> {
+  const recorder = new Recorder<T>();
+  const subscription = await channel.subscribe(group, recorder.handler, { concurrency: 1 });
+  return Object.assign(recorder, { stop: () => subscription.close() });
+}
