@@ -141,7 +141,10 @@ function startLoadSampler() {
       const [, pid, ppid, cpu, command] = match;
       if (Number(pid) === process.pid || Number(ppid) === process.pid || brokers.has(Number(pid)) || /\bps -eo\b/.test(command)) continue;
       const name = command.replace(/\s+/g, ' ').slice(0, 90);
-      seen.set(name, Math.max(seen.get(name) ?? 0, Number(cpu)));
+      const entry = seen.get(name) ?? { peak: 0, samples: 0 };
+      entry.peak = Math.max(entry.peak, Number(cpu));
+      entry.samples++;
+      seen.set(name, entry);
     }
   };
   sample();
@@ -152,7 +155,9 @@ function startLoadSampler() {
     sample();
     return {
       loadAverage: { min: Math.min(...loads).toFixed(2), max: Math.max(...loads).toFixed(2) },
-      busiest: [...seen].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([command, cpu]) => ({ command, peakCpuPercent: cpu })),
+      samples: loads.length,
+      // How often (of `samples`, every 15 s) a process was among the busiest, and its peak %CPU.
+      busiest: [...seen].sort((a, b) => b[1].samples - a[1].samples || b[1].peak - a[1].peak).slice(0, 12).map(([command, e]) => ({ command, peakCpuPercent: e.peak, seenInSamples: e.samples })),
     };
   };
 }

@@ -57,8 +57,12 @@ export function markdown(rows, meta) {
   }
   const others = meta.load.busiest ?? [];
   if (others.length > 0) {
-    lines.push('', `Other processes using the CPU during the run (brokers excluded; load average ${meta.load.loadAverage.min}–${meta.load.loadAverage.max}; peak %CPU):`, '');
-    for (const o of others.slice(0, 8)) lines.push(`- ${o.peakCpuPercent}% \`${o.command.replace(/`/g, "'")}\``);
+    const of = meta.load.samples ? ` of ${meta.load.samples}` : '';
+    lines.push('', `Other processes using the CPU during the run (brokers excluded; load average ${meta.load.loadAverage.min}–${meta.load.loadAverage.max}; sampled every 15 s):`, '');
+    for (const o of others.slice(0, 8)) {
+      const seen = o.seenInSamples ? `seen in ${o.seenInSamples}${of} samples, ` : '';
+      lines.push(`- ${seen}peak ${o.peakCpuPercent}% CPU: \`${o.command.replace(/`/g, "'")}\``);
+    }
   }
   if (meta.skipped.length > 0) {
     lines.push('', 'Not measured:', '');
