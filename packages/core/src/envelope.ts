@@ -110,6 +110,22 @@ function formatIso(ms: number): string {
 }
 
 /**
+ * The CloudEvents attributes as a fresh header object. Literals with constant keys for the two
+ * shipped bindings: V8 builds those from one template, where six computed-key stores per message
+ * were a top encode cost.
+ */
+function baseHeaders(prefix: string, id: string, source: string, type: string, time: string, contentType: string): Record<string, string> {
+  if (prefix === 'ce_') {
+    return { ce_specversion: '1.0', ce_id: id, ce_source: source, ce_type: type, ce_time: time, 'content-type': contentType };
+  }
+  if (prefix === 'cloudEvents:') {
+    return { 'cloudEvents:specversion': '1.0', 'cloudEvents:id': id, 'cloudEvents:source': source, 'cloudEvents:type': type, 'cloudEvents:time': time, 'content-type': contentType };
+  }
+  const names = attributeNames(prefix);
+  return { [names.specversion]: '1.0', [names.id]: id, [names.source]: source, [names.type]: type, [names.time]: time, [CONTENT_TYPE_HEADER]: contentType };
+}
+
+/**
  * Builds the wire form of a message: body plus CloudEvents binary-mode attributes as headers,
  * named with the backend's binding prefix (`ce_` for Kafka, `cloudEvents:` for AMQP).
  */
@@ -118,13 +134,7 @@ export function encodeMessage(payload: unknown, source: string, type: string, pr
   const id = options?.id ?? randomUUID();
   const now = Date.now();
   const names = attributeNames(prefix);
-  const headers: Record<string, string> = {};
-  headers[names.specversion] = '1.0';
-  headers[names.id] = id;
-  headers[names.source] = source;
-  headers[names.type] = type;
-  headers[names.time] = isoTime(now);
-  headers[CONTENT_TYPE_HEADER] = bodyContentType;
+  const headers = baseHeaders(prefix, id, source, type, isoTime(now), bodyContentType);
   const wire: WireMessage = { body, headers, id, timestamp: now };
   if (options === undefined) return wire;
   if (options.traceparent !== undefined) headers[names.traceparent] = options.traceparent;
