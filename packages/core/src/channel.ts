@@ -8,7 +8,7 @@ import { CapabilityError, ConfigError, MessageTooLargeError, RemoteError } from 
 import { PublishBatcher } from './publish-batcher.js';
 import type { Backend, ConsumerHandle, Delivery, DeliverFn, ReplayFrom, WireMessage } from './spi.js';
 import { ActiveSubscription } from './subscription.js';
-import type { Handler, Message, ReplayFromOption, SubscribeOptions, Subscription } from './types.js';
+import type { BasePublishOptions, Handler, Message, ReplayFromOption, SubscribeOptions, Subscription } from './types.js';
 import { validatePayload, type SafeParser } from './validation.js';
 
 /** What a channel needs from the bus that owns it. */
@@ -36,17 +36,8 @@ const PUBLISH_OPTION_CAPABILITY: Record<string, CapabilityName | null> = {
   ttlMs: 'messageTtl',
 };
 
-type AnyPublishOptions = {
-  key?: string;
-  headers?: Record<string, string>;
-  type?: string;
-  id?: string;
-  traceparent?: string;
-  tracestate?: string;
-  priority?: number;
-  delayMs?: number;
-  ttlMs?: number;
-};
+/** Every publish option; which of them a channel accepts is checked against its declaration. */
+type AnyPublishOptions = BasePublishOptions & { priority?: number; delayMs?: number; ttlMs?: number };
 
 /** One channel of a bus. The public `Channel<S>` type narrows which of these methods a caller sees. */
 export class ChannelRuntime {
