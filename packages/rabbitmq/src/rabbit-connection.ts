@@ -198,7 +198,9 @@ export class RabbitConnection {
         ...(this.url.frameMax !== undefined && { frameMax: this.url.frameMax }),
         ...(this.url.channelMax !== undefined && { channelMax: this.url.channelMax }),
       },
-      { ...this.options.tls, timeout, clientProperties: { connection_name: `${this.options.connectionName} (${this.role})` } },
+      // Nagle's algorithm would hold a small frame (a request, a reply, an ack) until the peer's
+      // delayed ACK, ~40 ms: fatal for request/reply. amqplib already coalesces frames per write.
+      { ...this.options.tls, noDelay: true, timeout, clientProperties: { connection_name: `${this.options.connectionName} (${this.role})` } },
     );
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
