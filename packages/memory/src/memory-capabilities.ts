@@ -13,16 +13,16 @@ export const MEMORY_PROFILES = ['rabbitmq', 'kafka'] as const;
 export type MemoryProfile = (typeof MEMORY_PROFILES)[number];
 
 const OWN: Record<CapabilityName, string> = {
-  fanout: 'in-process: every subscriber group has its own queue and receives every message',
-  workQueue: 'in-process: members of one group compete for its queue (round-robin), each holding at most `concurrency` unacked messages',
-  orderedByKey: 'in-process: group queues are FIFO, a key in flight stays with one member, and core runs one handler per key at a time',
-  priority: 'in-process: waiting messages leave highest priority first (0..255), FIFO within a level',
-  requestReply: 'in-process: requests go to competing responders and replies straight back; no responder fails at once',
-  replay: 'in-process: each channel retains its last `retention` messages; replay reads from earliest, a position or a timestamp, then continues live',
-  delayedDelivery: 'in-process: a timer queue holds the message until delayMs has passed',
-  deadLetter: 'in-process: dead letters go to <channel>.dead, a channel like any other',
-  messageTtl: 'in-process: a message past ttlMs is never delivered and is dropped from the head of group queues by a timer',
-  durable: "in-process: messages live in this process's memory and vanish when it exits",
+  fanout: 'In-process: every subscriber group has its own queue and receives every message.',
+  workQueue: 'In-process: members of one group compete for its queue (round-robin), each holding at most `concurrency` unacked messages.',
+  orderedByKey: 'In-process: group queues are FIFO, a key in flight stays with one member, and core runs one handler per key at a time.',
+  priority: 'In-process: waiting messages leave highest priority first (0..255), FIFO within a level.',
+  requestReply: 'In-process: requests go to competing responders and replies straight back; no responder fails at once.',
+  replay: 'In-process: each channel retains its last `retention` messages; replay reads from earliest, a position or a timestamp, then continues live.',
+  delayedDelivery: 'In-process: a timer queue holds the message until delayMs has passed.',
+  deadLetter: 'In-process: dead letters go to <channel>.dead, a channel like any other.',
+  messageTtl: 'In-process: a message past ttlMs is never delivered and is dropped from the head of group queues by a timer.',
+  durable: "In-process: messages live in this process's memory and vanish when it exits.",
 };
 
 /** Why each real backend does (or cannot do) what it does, for profile reports. */
@@ -77,10 +77,10 @@ export function profileReport(profile: MemoryProfile): CapabilityReport {
     const reason = PROFILE_REASON[profile][name];
     const detail =
       support === 'unsupported'
-        ? `memory backend mimicking ${profile}, which lacks it: ${reason}`
+        ? `Memory backend mimicking ${profile}, which lacks it: ${reason}.`
         : name === 'durable'
-          ? `memory backend mimicking ${profile} (${reason}); this test broker itself keeps nothing past the process`
-          : `memory backend mimicking ${profile} (${support} there: ${reason})`;
+          ? `Memory backend mimicking ${profile} (${reason}); this test broker itself keeps nothing past the process.`
+          : `Memory backend mimicking ${profile} (${support} there: ${reason}).`;
     const limits = PROFILE_LIMITS[profile][name];
     report[name] = limits === undefined ? { support, detail } : { support, detail, limits };
   }

@@ -9,14 +9,14 @@ describe('memory capability report and profiles', () => {
   it('reports every capability native except durable', () => {
     const report = reportOf('memory://');
     for (const name of CAPABILITY_NAMES) expect(report[name].support).toBe(name === 'durable' ? 'unsupported' : 'native');
-    expect(report.durable.detail).toBe("in-process: messages live in this process's memory and vanish when it exits");
+    expect(report.durable.detail).toBe("In-process: messages live in this process's memory and vanish when it exits.");
   });
 
   it.each(['kafka', 'rabbitmq'] as const)('profile %s reports exactly that backend’s support levels, saying it mimics', (profile) => {
     for (const report of [reportOf(`memory://?profile=${profile}`), reportOf('memory://', { profile })]) {
       for (const name of CAPABILITY_NAMES) {
         expect(report[name].support).toBe(KNOWN_SUPPORT[profile][name]);
-        expect(report[name].detail).toContain(`memory backend mimicking ${profile}`);
+        expect(report[name].detail).toContain(`Memory backend mimicking ${profile}`);
       }
     }
   });
