@@ -4,6 +4,9 @@ import { BatchProgress } from './batch-progress.js';
 import { translateKafkaError } from './kafka-errors.js';
 import type { ResolvedKafkaOptions } from './options.js';
 
+/** Upper bound on how late a due heartbeat or interval commit is sent while a batch is handled. */
+const BEAT_CHECK_MS = 100;
+
 /** Builds the Delivery for one record; returning undefined skips it (it counts as done). */
 export type DeliveryFactory = (message: KafkaMessage, partition: number, ack: () => void, redelivered: boolean) => Delivery | undefined;
 
@@ -45,6 +48,7 @@ export class GroupConsumer implements ConsumerHandle {
   private readonly highestDispatched = new Map<number, bigint>();
   private readonly resumeAt = new Map<number, string>();
   private readonly active = new Set<BatchProgress>();
+  private readonly roomWaiters = new Set<() => void>();
   private readonly cleanups: (() => Promise<void>)[] = [];
 
   constructor(private readonly config: GroupConsumerConfig) {}
@@ -159,64 +163,92 @@ export class GroupConsumer implements ConsumerHandle {
 
   private async eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const partition = batch.partition;
+    const { commit, options, toDelivery, deliver } = this.config;
     const progress = new BatchProgress(batch.messages.map((m) => m.offset));
     let heartbeatError: unknown;
+    let resolved: string | undefined;
+    // Finished offsets reach kafkajs in bulk, not per message (each resolveOffset parses a Long);
+    // kafkajs only reads them when it commits, which happens in beat() or after this call.
+    const flush = (): void => {
+      const offset = progress.resolvedOffset;
+      if (offset === undefined || offset === resolved) return;
+      resolved = offset;
+      resolveOffset(offset);
+      if (!commit) this.resumeAt.set(partition, (BigInt(offset) + 1n).toString());
+    };
     // kafkajs sends a heartbeat only when one is due. A failed one (rebalance, lost coordinator)
     // stops the hand-out; the handed-out messages finish and their offsets are committed before
     // the error is rethrown for kafkajs to rejoin, so the next owner starts after them.
-    const beat = async (): Promise<void> => {
-      if (heartbeatError !== undefined) return;
-      try {
-        await heartbeat();
-        // Long batches commit as they go (every commitIntervalMs), so a crash repeats little work.
-        if (this.config.commit) await commitOffsetsIfNecessary();
-      } catch (error) {
-        heartbeatError = error;
-      }
+    let beating: Promise<void> | undefined;
+    const beat = (): Promise<void> => {
+      if (heartbeatError !== undefined) return Promise.resolve();
+      beating ??= (async () => {
+        try {
+          flush();
+          await heartbeat();
+          // Long batches commit as they go (every commitIntervalMs), so a crash repeats little work.
+          if (commit) await commitOffsetsIfNecessary();
+        } catch (error) {
+          heartbeatError = error;
+        } finally {
+          beating = undefined;
+        }
+      })();
+      return beating;
     };
-    for (const message of batch.messages) {
-      if (this.stopping || heartbeatError !== undefined || !isRunning() || isStale()) break;
-      const index = progress.dispatch();
-      const ack = (): void => {
-        const offset = progress.complete(index);
-        if (offset === undefined) return;
-        resolveOffset(offset);
-        if (!this.config.commit) this.resumeAt.set(partition, (BigInt(offset) + 1n).toString());
-      };
-      const offset = BigInt(message.offset);
-      const highest = this.highestDispatched.get(partition);
-      const redelivered = highest !== undefined && offset <= highest;
-      if (!redelivered) this.highestDispatched.set(partition, offset);
-      const delivery = this.config.toDelivery(message, partition, ack, redelivered);
-      if (delivery === undefined) {
-        ack();
-        continue;
-      }
-      const room = this.config.deliver(delivery);
-      if (room !== undefined) await this.whileWaiting(room, beat);
-      await beat();
-    }
+    // One timer per batch keeps heartbeats and interval commits going, instead of an await (and a
+    // timer while waiting for room) per message on the hot path.
+    const keeper = setInterval(() => void beat(), Math.max(10, Math.min(BEAT_CHECK_MS, options.heartbeatIntervalMs, options.commitIntervalMs)));
     this.active.add(progress);
     try {
+      // Offsets up to the highest one handed out before came in an earlier fetch (a rebalance or
+      // restart repeats them); BigInt parsing is only needed when this batch overlaps them.
+      const highest = this.highestDispatched.get(partition);
+      const overlaps = highest !== undefined && batch.messages.length > 0 && BigInt(batch.firstOffset() ?? '0') <= highest;
+      let last: string | undefined;
+      for (const message of batch.messages) {
+        if (this.stopping || heartbeatError !== undefined || !isRunning() || isStale()) break;
+        const index = progress.dispatch();
+        const ack = (): void => void progress.complete(index);
+        const redelivered = overlaps && BigInt(message.offset) <= (highest as bigint);
+        last = message.offset;
+        const delivery = toDelivery(message, partition, ack, redelivered);
+        if (delivery === undefined) {
+          ack();
+          continue;
+        }
+        const room = deliver(delivery);
+        if (room !== undefined) await this.roomFor(room);
+      }
+      if (last !== undefined) {
+        const top = BigInt(last);
+        if (highest === undefined || top > highest) this.highestDispatched.set(partition, top);
+      }
       while (progress.pending > 0 && !this.abandoned) {
-        await progress.settled(this.config.options.heartbeatIntervalMs);
-        await beat();
+        await progress.settled(options.heartbeatIntervalMs);
       }
     } finally {
+      clearInterval(keeper);
+      // kafkajs heartbeats and commits the resolved offsets right after this call; let a beat
+      // that is still running finish first so the two never overlap.
+      await beating;
+      flush();
       this.active.delete(progress);
     }
     if (heartbeatError !== undefined) throw heartbeatError;
   }
 
-  private async whileWaiting(room: Promise<void>, beat: () => Promise<void>): Promise<void> {
-    let ready = false;
-    void room.then(() => (ready = true));
-    while (!ready && !this.abandoned) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([room, new Promise<void>((r) => (timer = setTimeout(r, this.config.options.heartbeatIntervalMs)))]);
-      clearTimeout(timer);
-      if (!ready) await beat();
-    }
+  /** Waits for core's room, or until close() gives up on the handlers that would make it. */
+  private roomFor(room: Promise<void>): Promise<void> {
+    if (this.abandoned) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const wake = (): void => {
+        this.roomWaiters.delete(wake);
+        resolve();
+      };
+      this.roomWaiters.add(wake);
+      void room.then(wake);
+    });
   }
 
   /** Stops handing out messages; what was handed out keeps being committed until close(). */
@@ -246,6 +278,7 @@ export class GroupConsumer implements ConsumerHandle {
     this.joinWaiters = [];
     for (const settle of waiters) settle(new ConnectionError('Kafka consumer closed before it joined its group'));
     for (const progress of this.active) progress.release();
+    for (const wake of [...this.roomWaiters]) wake();
     // disconnect() waits for the running batch call, which commits the resolved offsets, then leaves the group.
     await this.consumer?.disconnect().catch((error: unknown) => {
       this.config.logger.warn(`switchboard kafka: ${this.config.label} did not disconnect cleanly`, { error: (error as Error).message });

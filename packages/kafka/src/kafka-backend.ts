@@ -300,13 +300,12 @@ export class KafkaBackend implements Backend {
 
   private deliveryFactory(): DeliveryFactory {
     return (message: KafkaMessage, partition: number, ack: () => void, redelivered: boolean): Delivery => {
-      const wire = fromKafkaMessage(message, `${HEADER_PREFIX}id`);
-      return {
-        ...wire,
-        redelivered,
-        position: encodePosition({ partition, offset: message.offset, timestamp: wire.timestamp }),
-        ack,
-      };
+      // Extends the freshly built wire object in place: a spread copy per message showed in profiles.
+      const delivery = fromKafkaMessage(message, `${HEADER_PREFIX}id`) as Delivery;
+      delivery.redelivered = redelivered;
+      delivery.position = encodePosition({ partition, offset: message.offset, timestamp: delivery.timestamp });
+      delivery.ack = ack;
+      return delivery;
     };
   }
 
