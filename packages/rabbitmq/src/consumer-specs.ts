@@ -3,6 +3,7 @@ import { ConfigError, type ConsumeOptions, type Delivery, type ReplayFrom, type 
 import { delayBucket, MAX_DELAY_MS } from './delay-buckets.js';
 import type { Settler, QueueConsumerSpec } from './queue-consumer.js';
 import type { RabbitPublisher } from './rabbit-publisher.js';
+import type { RabbitReplier } from './rabbit-replier.js';
 import type { ChannelTopology, RabbitTopology } from './rabbit-topology.js';
 import { streamQueueName } from './topology-names.js';
 import { fromDelivery, toPublish, type Received } from './wire-properties.js';
@@ -11,6 +12,7 @@ import { fromDelivery, toPublish, type Received } from './wire-properties.js';
 export interface SpecContext {
   topology: RabbitTopology;
   publisher: RabbitPublisher;
+  replier: RabbitReplier;
 }
 
 /**
@@ -138,7 +140,7 @@ export function respondSpec(ctx: SpecContext, channel: string, options: ConsumeO
           const plan = toPublish(reply);
           plan.options.persistent = false;
           if (correlationId !== undefined) plan.options.correlationId = correlationId;
-          await ctx.publisher.publish([{ exchange: '', routingKey: replyTo, channel, plan }]);
+          await ctx.replier.reply(replyTo, plan, channel);
         };
       }
       return delivery;

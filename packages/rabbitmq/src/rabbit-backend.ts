@@ -29,6 +29,7 @@ import { QueueConsumer, type QueueConsumerSpec } from './queue-consumer.js';
 import { rabbitCapabilities, rabbitChannelCapabilities } from './rabbit-capabilities.js';
 import { RabbitConnection } from './rabbit-connection.js';
 import { RabbitPublisher, type Outgoing } from './rabbit-publisher.js';
+import { RabbitReplier } from './rabbit-replier.js';
 import { RabbitRequester } from './rabbit-requester.js';
 import { RabbitTopology, type ChannelTopology } from './rabbit-topology.js';
 import { exchangeName } from './topology-names.js';
@@ -55,6 +56,7 @@ class RabbitBackend implements Backend {
   private readonly topology: RabbitTopology;
   private readonly publisher: RabbitPublisher;
   private readonly requester: RabbitRequester;
+  private readonly replier: RabbitReplier;
   private readonly consumers = new Set<QueueConsumer>();
   private closed: Promise<void> | undefined;
 
@@ -71,6 +73,7 @@ class RabbitBackend implements Backend {
     this.topology = new RabbitTopology(this.publishing, options.operationTimeoutMs, logger);
     this.publisher = new RabbitPublisher(this.publishing, options.operationTimeoutMs, logger);
     this.requester = new RabbitRequester(this.publishing);
+    this.replier = new RabbitReplier(this.publishing, options.operationTimeoutMs, logger);
   }
 
   channelCapabilities(_channel: string, requires: Requirements): Partial<Record<CapabilityName, CapabilitySupport>> {
@@ -141,7 +144,7 @@ class RabbitBackend implements Backend {
   close(): Promise<void> {
     this.closed ??= (async () => {
       await Promise.allSettled([...this.consumers].map((consumer) => consumer.close()));
-      await this.requester.close();
+      await Promise.all([this.requester.close(), this.replier.close()]);
       await Promise.all([this.consuming.close(), this.publishing.close()]);
     })();
     return this.closed;
@@ -152,7 +155,7 @@ class RabbitBackend implements Backend {
   }
 
   private specContext(): SpecContext {
-    return { topology: this.topology, publisher: this.publisher };
+    return { topology: this.topology, publisher: this.publisher, replier: this.replier };
   }
 
   /** Core ensures every channel before using it; a direct SPI caller gets the defaults. */
