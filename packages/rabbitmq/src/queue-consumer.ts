@@ -1,5 +1,6 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { ConsumerHandle, Delivery, DeliverFn, Logger } from '@switchboard/core';
+import { AckBatcher } from './ack-batcher.js';
 import type { RabbitConnection } from './rabbit-connection.js';
 import { translateRabbitError } from './rabbit-errors.js';
 
@@ -31,6 +32,7 @@ const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  */
 export class QueueConsumer implements ConsumerHandle {
   private channel: Channel | undefined;
+  private acks: AckBatcher | undefined;
   private consumerTag: string | undefined;
   private stopped = false;
   private starting: Promise<void> | undefined;
@@ -70,6 +72,8 @@ export class QueueConsumer implements ConsumerHandle {
     if (!this.stopped) await this.stop();
     const channel = this.channel;
     this.channel = undefined;
+    this.acks?.flushNow();
+    this.acks = undefined;
     if (channel !== undefined) await channel.close().catch(() => {});
   }
 
@@ -87,6 +91,9 @@ export class QueueConsumer implements ConsumerHandle {
     const model = await this.connection.current(deadline);
     const previous = this.channel;
     this.channel = undefined;
+    // Messages of the old channel go back to the queue when it closes; their acks must not follow.
+    this.acks?.close();
+    this.acks = undefined;
     if (previous !== undefined) await previous.close().catch(() => {});
     let channel: Channel;
     try {
@@ -95,12 +102,17 @@ export class QueueConsumer implements ConsumerHandle {
       throw translateRabbitError(error, { endpoint: this.connection.endpoint, operation: `opening a channel for ${this.spec.label}` });
     }
     this.channel = channel;
+    const acks = new AckBatcher(channel);
+    this.acks = acks;
     channel.on('error', (error: Error) => this.logger.warn(`switchboard: RabbitMQ closed the channel of ${this.spec.label}`, { error: error.message }));
-    channel.on('close', () => this.onChannelClosed(channel));
+    channel.on('close', () => {
+      acks.close();
+      this.onChannelClosed(channel);
+    });
     try {
       await channel.prefetch(this.spec.prefetch);
       const args = this.spec.consumeArguments?.();
-      const reply = await channel.consume(queue, (message) => this.onMessage(channel, message), {
+      const reply = await channel.consume(queue, (message) => this.onMessage(channel, acks, message), {
         noAck: false,
         ...(args !== undefined && { arguments: args }),
       });
@@ -110,26 +122,18 @@ export class QueueConsumer implements ConsumerHandle {
     }
   }
 
-  private onMessage(channel: Channel, message: ConsumeMessage | null): void {
+  private onMessage(channel: Channel, acks: AckBatcher, message: ConsumeMessage | null): void {
     if (message === null) {
       // The broker cancelled the consumer (queue deleted or, for a cluster, its node went away).
       this.logger.warn(`switchboard: RabbitMQ cancelled the consumer of ${this.spec.label}; consuming again`);
       void this.resumeSoon(channel);
       return;
     }
-    let settled = false;
-    const settle: Settler = {
-      ack: () => {
-        if (settled) return;
-        settled = true;
-        if (this.channel !== channel) return;
-        try {
-          channel.ack(message);
-        } catch {
-          // Channel closed meanwhile: the broker requeues the message.
-        }
-      },
-    };
+    const tag = message.fields.deliveryTag;
+    acks.delivered(tag);
+    // Idempotent: the batcher ignores a tag it no longer holds, and drops every ack once its
+    // channel closed (the broker then delivers the message again).
+    const settle: Settler = { ack: () => acks.ack(tag) };
     let delivery: Delivery | undefined;
     try {
       delivery = this.spec.toDelivery(message, settle, channel);

@@ -84,7 +84,8 @@ export function fromDelivery(message: ConsumeMessage): Received {
     if (name === KEY_HEADER) key = headerText(value);
     else if (name === EXPIRES_HEADER) expiresAt = Number(value);
     else if (name === 'x-stream-offset') offset = Number(value);
-    else if (!BROKER_HEADER.test(name)) headers[name] = headerText(value);
+    // Most headers do not start with `x-`: skip the pattern for them (this runs per header, per message).
+    else if (name.charCodeAt(0) !== 120 || name.charCodeAt(1) !== 45 || !BROKER_HEADER.test(name)) headers[name] = typeof value === 'string' ? value : headerText(value);
   }
   if (typeof props.contentType === 'string') headers[CONTENT_TYPE_HEADER] = props.contentType;
   const id = typeof props.messageId === 'string' ? props.messageId : (headers[`${HEADER_PREFIX}id`] ?? `${message.fields.deliveryTag}`);
