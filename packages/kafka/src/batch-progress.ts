@@ -43,18 +43,24 @@ export class BatchProgress {
     return this.contiguous === 0 ? undefined : this.offsets[this.contiguous - 1];
   }
 
-  /** Resolves when every dispatched message is finished, or after `timeoutMs` (then `false`). */
-  settled(timeoutMs: number): Promise<boolean> {
+  /**
+   * Resolves when every dispatched message is finished, or after `timeoutMs` (then `false`).
+   * Without a timeout no timer is set: release() is then the only other way out.
+   */
+  settled(timeoutMs?: number): Promise<boolean> {
     if (this.pending === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== wake);
-        resolve(false);
-      }, timeoutMs);
+      let timer: NodeJS.Timeout | undefined;
       const wake = (): void => {
         clearTimeout(timer);
         resolve(true);
       };
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== wake);
+          resolve(false);
+        }, timeoutMs);
+      }
       this.waiters.push(wake);
     });
   }

@@ -49,6 +49,9 @@ export class GroupConsumer implements ConsumerHandle {
   private readonly resumeAt = new Map<number, string>();
   private readonly active = new Set<BatchProgress>();
   private readonly roomWaiters = new Set<() => void>();
+  /** Heartbeat-and-commit callbacks of the batches being handled, run by `keeper`. */
+  private readonly beats = new Set<() => void>();
+  private keeper: NodeJS.Timeout | undefined;
   private readonly cleanups: (() => Promise<void>)[] = [];
 
   constructor(private readonly config: GroupConsumerConfig) {}
@@ -67,6 +70,10 @@ export class GroupConsumer implements ConsumerHandle {
       retry: { retries: options.retry.retries, initialRetryTime: options.retry.initialRetryTimeMs, maxRetryTime: options.retry.maxRetryTimeMs },
     });
     this.consumer = consumer;
+    const period = Math.max(10, Math.min(BEAT_CHECK_MS, options.heartbeatIntervalMs, options.commitIntervalMs));
+    this.keeper = setInterval(() => {
+      for (const tick of this.beats) tick();
+    }, period);
     consumer.on(consumer.events.GROUP_JOIN, (event) => this.onJoin(event));
     consumer.on(consumer.events.CRASH, (event) => this.onCrash(event));
     const joined = this.nextJoin();
@@ -77,6 +84,7 @@ export class GroupConsumer implements ConsumerHandle {
       await joined;
     } catch (error) {
       this.closed = true;
+      clearInterval(this.keeper);
       await consumer.disconnect().catch(() => {});
       throw translateKafkaError(error, `joining consumer group "${groupId}"`);
     }
@@ -163,7 +171,7 @@ export class GroupConsumer implements ConsumerHandle {
 
   private async eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const partition = batch.partition;
-    const { commit, options, toDelivery, deliver } = this.config;
+    const { commit, toDelivery, deliver } = this.config;
     const progress = new BatchProgress(batch.messages.map((m) => m.offset));
     let heartbeatError: unknown;
     let resolved: string | undefined;
@@ -196,9 +204,10 @@ export class GroupConsumer implements ConsumerHandle {
       })();
       return beating;
     };
-    // One timer per batch keeps heartbeats and interval commits going, instead of an await (and a
-    // timer while waiting for room) per message on the hot path.
-    const keeper = setInterval(() => void beat(), Math.max(10, Math.min(BEAT_CHECK_MS, options.heartbeatIntervalMs, options.commitIntervalMs)));
+    // The consumer's one keeper timer heartbeats and interval-commits every running batch, instead
+    // of an await (and a timer while waiting for room) per message, or a timer per batch.
+    const tick = (): void => void beat();
+    this.beats.add(tick);
     this.active.add(progress);
     try {
       // Offsets up to the highest one handed out before came in an earlier fetch (a rebalance or
@@ -224,11 +233,10 @@ export class GroupConsumer implements ConsumerHandle {
         const top = BigInt(last);
         if (highest === undefined || top > highest) this.highestDispatched.set(partition, top);
       }
-      while (progress.pending > 0 && !this.abandoned) {
-        await progress.settled(options.heartbeatIntervalMs);
-      }
+      // close() releases the waiters when it gives up on the handlers.
+      while (progress.pending > 0 && !this.abandoned) await progress.settled();
     } finally {
-      clearInterval(keeper);
+      this.beats.delete(tick);
       // kafkajs heartbeats and commits the resolved offsets right after this call; let a beat
       // that is still running finish first so the two never overlap.
       await beating;
@@ -283,6 +291,7 @@ export class GroupConsumer implements ConsumerHandle {
     await this.consumer?.disconnect().catch((error: unknown) => {
       this.config.logger.warn(`switchboard kafka: ${this.config.label} did not disconnect cleanly`, { error: (error as Error).message });
     });
+    clearInterval(this.keeper);
     for (const cleanup of this.cleanups) await cleanup().catch(() => {});
   }
 }

@@ -30,6 +30,8 @@ const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
  */
 export class KafkaPublisher {
   private producer: Promise<Producer> | undefined;
+  /** `producer` once connected. */
+  private connected: Producer | undefined;
   private queue: PendingBatch[] = [];
   private sending = false;
   private idle: Promise<void> = Promise.resolve();
@@ -96,12 +98,14 @@ export class KafkaPublisher {
   private async send(batches: Pick<PendingBatch, 'topic' | 'messages'>[]): Promise<void> {
     const byTopic = new Map<string, Message[]>();
     for (const batch of batches) {
-      const partitions = await this.admin.partitionCount(batch.topic);
+      // Cached values are read without an await: each one is a turn of the event loop's
+      // microtask queue between publish() and the produce request.
+      const partitions = this.admin.knownPartitionCount(batch.topic) ?? (await this.admin.partitionCount(batch.topic));
       let list = byTopic.get(batch.topic);
       if (list === undefined) byTopic.set(batch.topic, (list = []));
       for (const wire of batch.messages) list.push(toKafkaMessage(wire, this.partitionFor(batch.topic, wire, partitions)));
     }
-    const producer = await this.current();
+    const producer = this.connected ?? (await this.current());
     try {
       await producer.sendBatch({
         acks: -1,
@@ -156,7 +160,10 @@ export class KafkaPublisher {
         retry: this.retryOptions(),
       });
       const connected = producer.connect().then(
-        () => producer,
+        () => {
+          if (this.producer === connected) this.connected = producer;
+          return producer;
+        },
         (error: unknown) => {
           if (this.producer === connected) this.producer = undefined;
           throw translateKafkaError(error, 'connecting the producer');
@@ -175,6 +182,7 @@ export class KafkaPublisher {
   /** Drops a producer whose last send failed; the next send connects a new one (new producer id). */
   private retire(producer: Producer): void {
     this.producer = undefined;
+    this.connected = undefined;
     producer.disconnect().catch(() => {});
     this.logger.debug('switchboard kafka: replaced the producer after a failed send');
   }
@@ -185,6 +193,7 @@ export class KafkaPublisher {
     await this.idle;
     const producer = this.producer;
     this.producer = undefined;
+    this.connected = undefined;
     if (producer !== undefined) await producer.then((p) => p.disconnect()).catch(() => {});
   }
 }

@@ -28,6 +28,8 @@ export interface PartitionOffsets {
  */
 export class TopicAdmin {
   private readonly partitionCounts = new Map<string, Promise<number>>();
+  /** The settled values of `partitionCounts`, so the publish path can skip an await. */
+  private readonly knownCounts = new Map<string, number>();
   private readonly sizeLimits = new Map<string, Promise<number | undefined>>();
 
   constructor(
@@ -64,6 +66,7 @@ export class TopicAdmin {
       if (protocolErrorType(error) !== 'TOPIC_ALREADY_EXISTS') throw translateKafkaError(error, `creating topic "${spec.topic}"`);
     }
     this.partitionCounts.delete(spec.topic);
+    this.knownCounts.delete(spec.topic);
     return this.partitionCount(spec.topic);
   }
 
@@ -72,7 +75,11 @@ export class TopicAdmin {
     let count = this.partitionCounts.get(topic);
     if (count === undefined) {
       count = this.again(() => this.admin.fetchTopicMetadata({ topics: [topic] }))
-        .then(({ topics }) => topics[0]?.partitions.length ?? 0)
+        .then(({ topics }) => {
+          const partitions = topics[0]?.partitions.length ?? 0;
+          if (this.partitionCounts.get(topic) === count) this.knownCounts.set(topic, partitions);
+          return partitions;
+        })
         .catch((error: unknown) => {
           throw translateKafkaError(error, `reading metadata of topic "${topic}"`);
         });
@@ -80,6 +87,11 @@ export class TopicAdmin {
       this.partitionCounts.set(topic, count);
     }
     return count;
+  }
+
+  /** The cached partition count when one was already read, without waiting. */
+  knownPartitionCount(topic: string): number | undefined {
+    return this.knownCounts.get(topic);
   }
 
   /** The topic's effective `max.message.bytes`, or undefined when the broker does not say. */
