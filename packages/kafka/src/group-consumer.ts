@@ -1,6 +1,7 @@
 import { ConnectionError, type ConsumerHandle, type Delivery, type DeliverFn, type Logger } from '@switchboard/core';
 import type { Consumer, ConsumerCrashEvent, ConsumerGroupJoinEvent, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { BatchProgress } from './batch-progress.js';
+import { compareOffsets } from './position.js';
 import { translateKafkaError } from './kafka-errors.js';
 import type { ResolvedKafkaOptions } from './options.js';
 
@@ -45,7 +46,7 @@ export class GroupConsumer implements ConsumerHandle {
   private joins = 0;
   private joinWaiters: ((error?: Error) => void)[] = [];
   private restartTimer: NodeJS.Timeout | undefined;
-  private readonly highestDispatched = new Map<number, bigint>();
+  private readonly highestDispatched = new Map<number, string>();
   private readonly resumeAt = new Map<number, string>();
   private readonly active = new Set<BatchProgress>();
   private readonly roomWaiters = new Set<() => void>();
@@ -211,15 +212,16 @@ export class GroupConsumer implements ConsumerHandle {
     this.active.add(progress);
     try {
       // Offsets up to the highest one handed out before came in an earlier fetch (a rebalance or
-      // restart repeats them); BigInt parsing is only needed when this batch overlaps them.
+      // restart repeats them); per-message comparisons are only needed when this batch overlaps them.
       const highest = this.highestDispatched.get(partition);
-      const overlaps = highest !== undefined && batch.messages.length > 0 && BigInt(batch.firstOffset() ?? '0') <= highest;
+      const first = batch.messages[0]?.offset;
+      const overlaps = highest !== undefined && first !== undefined && compareOffsets(first, highest) <= 0;
       let last: string | undefined;
       for (const message of batch.messages) {
         if (this.stopping || heartbeatError !== undefined || !isRunning() || isStale()) break;
         const index = progress.dispatch();
         const ack = (): void => void progress.complete(index);
-        const redelivered = overlaps && BigInt(message.offset) <= (highest as bigint);
+        const redelivered = overlaps && compareOffsets(message.offset, highest as string) <= 0;
         last = message.offset;
         const delivery = toDelivery(message, partition, ack, redelivered);
         if (delivery === undefined) {
@@ -229,10 +231,7 @@ export class GroupConsumer implements ConsumerHandle {
         const room = deliver(delivery);
         if (room !== undefined) await this.roomFor(room);
       }
-      if (last !== undefined) {
-        const top = BigInt(last);
-        if (highest === undefined || top > highest) this.highestDispatched.set(partition, top);
-      }
+      if (last !== undefined && (highest === undefined || compareOffsets(last, highest) > 0)) this.highestDispatched.set(partition, last);
       // close() releases the waiters when it gives up on the handlers.
       while (progress.pending > 0 && !this.abandoned) await progress.settled();
     } finally {

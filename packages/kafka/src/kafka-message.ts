@@ -21,7 +21,8 @@ export function headersOf(headers: IHeaders | undefined): Record<string, string>
     let value = headers[name];
     if (Array.isArray(value)) value = value.at(-1);
     if (value === undefined) continue;
-    out[name] = Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+    // No-argument toString() is Node's UTF-8 fast path; naming the encoding goes through a lookup.
+    out[name] = Buffer.isBuffer(value) ? value.toString() : String(value);
   }
   return out;
 }
@@ -35,7 +36,7 @@ export function fromKafkaMessage(message: KafkaMessage, idHeader: string): WireM
     id: headers[idHeader] ?? `${message.offset}`,
     timestamp: Number(message.timestamp),
   };
-  if (message.key !== null && message.key !== undefined) wire.key = message.key.toString('utf8');
+  if (message.key !== null && message.key !== undefined) wire.key = message.key.toString();
   return wire;
 }
 

@@ -1,6 +1,6 @@
 import { ConfigError } from '@switchboard/core';
 import { describe, expect, it } from 'vitest';
-import { decodePosition, encodePosition } from './position.js';
+import { compareOffsets, decodePosition, encodePosition } from './position.js';
 
 describe('position', () => {
   it('round-trips partition, 64-bit offset and timestamp', () => {
@@ -11,5 +11,12 @@ describe('position', () => {
 
   it('refuses what is not a Kafka position', () => {
     for (const bad of ['', '2', 'a:1', '1:-1', '1:2:3:4']) expect(() => decodePosition(bad)).toThrow(ConfigError);
+  });
+
+  it('compareOffsets orders offsets numerically, including past 2^53', () => {
+    expect(compareOffsets('9', '10')).toBeLessThan(0);
+    expect(compareOffsets('10', '9')).toBeGreaterThan(0);
+    expect(compareOffsets('42', '42')).toBe(0);
+    expect(compareOffsets('9007199254740993', '9007199254740992')).toBeGreaterThan(0);
   });
 });

@@ -20,3 +20,9 @@ export function decodePosition(text: string): KafkaPosition {
   }
   return { partition: Number(match[1]), offset: match[2] as string, timestamp: Number(match[3] ?? 0) };
 }
+
+/** Orders two Kafka offsets (non-negative decimal strings without leading zeros) without parsing them. */
+export function compareOffsets(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
