@@ -9,6 +9,8 @@ import { fromDelivery, toPublish } from './wire-properties.js';
 /** RabbitMQ's direct reply-to pseudo queue: replies go straight to this channel's consumer, no queue. */
 const REPLY_TO = 'amq.rabbitmq.reply-to';
 
+const noop = (): void => {};
+
 interface PendingRequest {
   channel: string;
   resolve(delivery: Delivery): void;
@@ -45,15 +47,15 @@ export class RabbitRequester {
       }, left);
       this.pending.set(correlationId, { channel: channelName, resolve, reject, timer });
       try {
-        channel.publish('', requestQueueName(channelName), plan.content, {
-          ...plan.options,
-          persistent: false,
-          mandatory: true,
-          replyTo: REPLY_TO,
-          correlationId,
-          // A request nobody read in time is useless: let the broker drop it.
-          expiration: String(left),
-        });
+        // `plan` is ours alone: set the request properties in place rather than copy them.
+        const options = plan.options;
+        options.persistent = false;
+        options.mandatory = true;
+        options.replyTo = REPLY_TO;
+        options.correlationId = correlationId;
+        // A request nobody read in time is useless: let the broker drop it.
+        options.expiration = String(left);
+        channel.publish('', requestQueueName(channelName), plan.content, options);
       } catch (error) {
         this.settle(correlationId)?.reject(translateRabbitError(error, { endpoint: this.connection.endpoint, operation: `sending a request on channel "${channelName}"` }));
       }
@@ -107,8 +109,10 @@ export class RabbitRequester {
       const id = reply.properties.correlationId as string | undefined;
       const pending = id === undefined ? undefined : this.settle(id);
       if (pending === undefined) return;
-      const { wire } = fromDelivery(reply);
-      pending.resolve({ ...wire, redelivered: false, ack: () => {} });
+      const delivery = fromDelivery(reply).wire as Delivery;
+      delivery.redelivered = false;
+      delivery.ack = noop;
+      pending.resolve(delivery);
     }, { noAck: true });
     return channel;
   }
