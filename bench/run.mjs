@@ -69,6 +69,20 @@ function versionOf(pkg) {
   }
 }
 
+/** Waits (up to 3 minutes) for a broker that other test suites restarted to answer again. */
+async function brokerBack(backend, progress) {
+  if (backend === 'memory') return;
+  const deadline = Date.now() + 180_000;
+  let said = false;
+  while (Date.now() < deadline) {
+    const status = await brokers();
+    if (status[backend]?.up) return;
+    if (!said) progress.log(`  ${backend} is not reachable (${status[backend]?.reason}); waiting for it to come back`);
+    said = true;
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+  }
+}
+
 /** Pid of the process listening on a local TCP port (the broker), from `ss`; undefined if unknown. */
 function listenerPid(port) {
   const out = sh('ss', ['-Hltnp', `sport = :${port}`]);
@@ -259,6 +273,7 @@ async function main() {
       // Once: a broker restarted by a test suite on the same machine should not cost the whole row.
       progress.log(`  ${describe(job)} failed, running it again: ${outcome.error.split('\n').slice(0, 6).join('\n  ')}`);
       const first = outcome.error.split('\n')[0];
+      await brokerBack(job.backend, progress);
       outcome = await runChild(job, progress);
       outcome.retriedAfter = first;
     }
