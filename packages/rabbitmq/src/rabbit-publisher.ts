@@ -3,6 +3,7 @@ import { ConnectionError, MessageTooLargeError, type Logger } from '@switchboard
 import type { RabbitConnection } from './rabbit-connection.js';
 import { translateRabbitError } from './rabbit-errors.js';
 import type { PublishPlan } from './wire-properties.js';
+import { waitForDrain } from './drain-wait.js';
 
 /** Where one message goes: exchange + routing key + its AMQP form. */
 export interface Outgoing {
@@ -147,7 +148,7 @@ export class RabbitPublisher {
           }
         }),
       );
-      if (!ok) await this.drained(watch, deadline);
+      if (!ok) await waitForDrain(watch.waiters, deadline);
     }
     const left = deadline - Date.now();
     let timer: NodeJS.Timeout | undefined;
@@ -159,18 +160,5 @@ export class RabbitPublisher {
     if (timedOut) return { messages, error: new ConnectionError('no publisher confirm arrived') };
     const error = watch.error ?? firstError;
     return error === undefined ? { messages: failed } : { messages: failed, error };
-  }
-
-  /** amqplib's `publish()` returned false: wait for 'drain' (or the channel's end) before writing more. */
-  private drained(watch: ChannelWatch, deadline: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        watch.waiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
-      watch.waiters.add(done);
-    });
   }
 }

@@ -3,6 +3,7 @@ import type { Logger } from '@switchboard/core';
 import type { RabbitConnection } from './rabbit-connection.js';
 import { translateRabbitError } from './rabbit-errors.js';
 import type { PublishPlan } from './wire-properties.js';
+import { waitForDrain } from './drain-wait.js';
 
 /**
  * Sends replies to direct reply-to addresses on a plain (non-confirm) channel of the publishing
@@ -34,7 +35,7 @@ export class RabbitReplier {
     } catch (error) {
       throw translateRabbitError(error, { endpoint: this.connection.endpoint, operation: `replying on channel "${channelName}"` });
     }
-    if (!ok) await this.drained(deadline);
+    if (!ok) await waitForDrain(this.waiters, deadline);
   }
 
   async close(): Promise<void> {
@@ -64,17 +65,5 @@ export class RabbitReplier {
 
   private wakeAll(): void {
     for (const wake of [...this.waiters]) wake();
-  }
-
-  private drained(deadline: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.waiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
-      this.waiters.add(done);
-    });
   }
 }
