@@ -7,7 +7,7 @@ import { silentLogger, type Logger } from './logger.js';
 import { isBackendFactory, resolveBackendFactory } from './resolve-backend.js';
 import type { Backend } from './spi.js';
 import type { ActiveSubscription } from './subscription.js';
-import type { Bus, BusReport, ChannelSpec, ConnectOptions } from './types.js';
+import type { Bus, BusHealth, BusReport, ChannelSpec, ConnectOptions } from './types.js';
 
 type ConnectConfig = ReturnType<typeof ConnectOptionsSchema.parse>;
 
@@ -107,6 +107,12 @@ class SwitchboardBus implements ChannelHost {
       }
     }
     return report;
+  }
+
+  health(): BusHealth {
+    const subscriptions = [...this.subscriptions].map((s) => s.status);
+    const closed = this.closed;
+    return { backend: this.adapter.name, ok: !closed && subscriptions.every((s) => s.state === 'live'), closed, subscriptions };
   }
 
   close(): Promise<void> {

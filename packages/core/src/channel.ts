@@ -6,9 +6,10 @@ import { createDeliveryRunner, createResponderRunner, type RunnerContext } from 
 import { decodeMessage, encodeMessage, HEADERS } from './envelope.js';
 import { CapabilityError, ConfigError, MessageTooLargeError, RemoteError } from './errors.js';
 import { PublishBatcher } from './publish-batcher.js';
-import type { Backend, ConsumerHandle, Delivery, DeliverFn, ReplayFrom, WireMessage } from './spi.js';
+import type { Backend, ConsumeOptions, ConsumerHandle, Delivery, DeliverFn, ReplayFrom, WireMessage } from './spi.js';
 import { ActiveSubscription } from './subscription.js';
-import type { BasePublishOptions, Handler, Message, ReplayFromOption, SubscribeOptions, Subscription } from './types.js';
+import { StatusTracker } from './subscription-status.js';
+import type { BasePublishOptions, Handler, Message, ReplayFromOption, SubscribeOptions, Subscription, SubscriptionStatus } from './types.js';
 import { validatePayload, type SafeParser } from './validation.js';
 
 /** What a channel needs from the bus that owns it. */
@@ -155,31 +156,30 @@ export class ChannelRuntime {
   }
 
   private async start(
+    kind: SubscriptionStatus['kind'],
     group: string | undefined,
     options: SubscribeOptions | undefined,
     makeRunner: (ctx: RunnerContext) => (delivery: Delivery) => Promise<void>,
-    open: (deliver: DeliverFn, concurrency: number) => Promise<ConsumerHandle>,
+    open: (deliver: DeliverFn, consume: ConsumeOptions) => Promise<ConsumerHandle>,
   ): Promise<Subscription> {
     this.host.assertOpen();
     const parsed = parseConfig(SubscribeOptionsSchema, options ?? {}, `subscribe options for channel ${this.name}`);
     await this.whenReady();
     const abort = new AbortController();
     const runner = makeRunner(this.runnerContext(group, parsed.retry, abort.signal));
-    const dispatcher = new Dispatcher<Delivery>(runner, parsed.concurrency, isDeclared(this.spec.requires, 'orderedByKey'));
-    const handle = await open((delivery) => dispatcher.push(delivery), parsed.concurrency);
-    const subscription = new ActiveSubscription(handle, dispatcher, abort, parsed.drainTimeoutMs ?? this.host.closeTimeoutMs, this.host.logger, this.name);
+    const orderedByKey = isDeclared(this.spec.requires, 'orderedByKey');
+    const dispatcher = new Dispatcher<Delivery>(runner, parsed.concurrency, orderedByKey);
+    const tracker = new StatusTracker({ channel: this.name, group, kind }, options?.onStatus, this.host.logger);
+    const handle = await open((delivery) => dispatcher.push(delivery), { concurrency: parsed.concurrency, orderedByKey, status: tracker.report });
+    const subscription = new ActiveSubscription(handle, dispatcher, abort, parsed.drainTimeoutMs ?? this.host.closeTimeoutMs, this.host.logger, this.name, tracker);
     this.host.track(subscription);
     return subscription;
   }
 
-  private consumeOptions(concurrency: number) {
-    return { concurrency, orderedByKey: isDeclared(this.spec.requires, 'orderedByKey') };
-  }
-
   subscribe(group: string, handler: Handler<unknown>, options?: SubscribeOptions): Promise<Subscription> {
     parseConfig(ChannelNameSchema, group, `group name on channel ${this.name}`);
-    return this.start(group, options, (ctx) => createDeliveryRunner(ctx, handler), (deliver, concurrency) =>
-      this.host.adapter.consume(this.name, group, this.consumeOptions(concurrency), deliver),
+    return this.start('subscribe', group, options, (ctx) => createDeliveryRunner(ctx, handler), (deliver, consume) =>
+      this.host.adapter.consume(this.name, group, consume, deliver),
     );
   }
 
@@ -188,8 +188,8 @@ export class ChannelRuntime {
     const replay = this.host.adapter.replay;
     if (replay === undefined || this.degraded('replay')) throw new CapabilityError(`replay() on channel ${this.name}: the ${this.host.adapter.name} backend cannot replay`);
     const from = toReplayFrom(options?.from);
-    return this.start(undefined, subscribe, (ctx) => createDeliveryRunner(ctx, handler), (deliver, concurrency) =>
-      replay.call(this.host.adapter, this.name, from, this.consumeOptions(concurrency), deliver),
+    return this.start('replay', undefined, subscribe, (ctx) => createDeliveryRunner(ctx, handler), (deliver, consume) =>
+      replay.call(this.host.adapter, this.name, from, consume, deliver),
     );
   }
 
@@ -198,10 +198,11 @@ export class ChannelRuntime {
     const respond = this.host.adapter.respond;
     if (respond === undefined || this.degraded('requestReply')) throw new CapabilityError(`respond() on channel ${this.name}: the ${this.host.adapter.name} backend has no request/reply`);
     return this.start(
+      'respond',
       undefined,
       options,
       (ctx) => createResponderRunner(ctx, handler, this.host.source, this.spec.replySchema as SafeParser | undefined),
-      (deliver, concurrency) => respond.call(this.host.adapter, this.name, this.consumeOptions(concurrency), deliver),
+      (deliver, consume) => respond.call(this.host.adapter, this.name, consume, deliver),
     );
   }
 

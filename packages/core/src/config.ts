@@ -58,6 +58,7 @@ export const SubscribeOptionsSchema = z.strictObject({
   retry: RetrySchema.default(RetrySchema.parse({})),
   /** How long `close()` waits for in-flight handlers. */
   drainTimeoutMs: z.number().int().min(0).optional(),
+  onStatus: z.custom<(status: never) => void>((value) => typeof value === 'function', 'expected a function').optional(),
 });
 
 const loggerLike = z.custom<{ warn: unknown }>(

@@ -41,6 +41,8 @@ export type {
   BackendFactory,
   ChannelSetup,
   ConsumeOptions,
+  ConsumerState,
+  ConsumerStatus,
   ConsumerHandle,
   Delivery,
   DeliverFn,
@@ -51,6 +53,7 @@ export type {
 export type {
   BasePublishOptions,
   Bus,
+  BusHealth,
   BusReport,
   Channel,
   ChannelBase,
@@ -67,4 +70,6 @@ export type {
   RequestReplyApi,
   SubscribeOptions,
   Subscription,
+  SubscriptionState,
+  SubscriptionStatus,
 } from './types.js';

@@ -63,11 +63,29 @@ export interface ConsumerHandle {
   close(): Promise<void>;
 }
 
+/**
+ * Whether a consumer is making progress. `recovering`: it lost its connection or was restarted and is
+ * retrying by itself (a broker restart). `failed`: it cannot make progress without someone acting
+ * (unreadable data, group protocol conflict, authorization, a restart loop); it may keep retrying.
+ */
+export type ConsumerState = 'live' | 'recovering' | 'failed';
+
+export interface ConsumerStatus {
+  state: ConsumerState;
+  /** Why it is not live (a SwitchboardError where the backend could translate it). */
+  error?: Error;
+}
+
 export interface ConsumeOptions {
   /** Max messages core will handle at once for this subscription (sets prefetch / batch sizes). */
   concurrency: number;
   /** Whether the channel declared `orderedByKey` (backends that emulate it must honour it). */
   orderedByKey: boolean;
+  /**
+   * Tells core (and through it the application) when the consumer stops or resumes making
+   * progress. Call it on every change; repeated calls with the same state are fine. Never throws.
+   */
+  status(status: ConsumerStatus): void;
 }
 
 export type ReplayFrom = 'earliest' | 'latest' | { position: string } | { timestamp: Date };

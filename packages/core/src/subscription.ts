@@ -1,7 +1,8 @@
 import type { Dispatcher } from './dispatcher.js';
 import type { Logger } from './logger.js';
 import type { ConsumerHandle, Delivery } from './spi.js';
-import type { Subscription } from './types.js';
+import type { StatusTracker } from './subscription-status.js';
+import type { Subscription, SubscriptionStatus } from './types.js';
 
 /** A running consumer: backend handle + core dispatcher, closed in that order. */
 export class ActiveSubscription implements Subscription {
@@ -15,10 +16,15 @@ export class ActiveSubscription implements Subscription {
     private readonly drainTimeoutMs: number,
     private readonly logger: Logger,
     private readonly channel: string,
+    private readonly tracker: StatusTracker,
   ) {}
 
   get closed(): boolean {
     return this.closing !== undefined;
+  }
+
+  get status(): SubscriptionStatus {
+    return this.tracker.status;
   }
 
   close(): Promise<void> {
@@ -40,6 +46,7 @@ export class ActiveSubscription implements Subscription {
       this.abort.abort();
       await this.handle.close();
     } finally {
+      this.tracker.set('closed');
       this.onClosed?.();
     }
   }

@@ -110,6 +110,30 @@ export interface SubscribeOptions {
   retry?: RetryOptions;
   /** How long `close()` waits for in-flight handlers; default the bus's `closeTimeoutMs`. */
   drainTimeoutMs?: number;
+  /**
+   * Called whenever the subscription stops or resumes making progress (see {@link SubscriptionStatus});
+   * `bus.health()` shows the same. A listener that throws is ignored.
+   */
+  onStatus?: (status: SubscriptionStatus) => void;
+}
+
+/**
+ * `live`: receiving. `recovering`: the connection was lost and the backend is reconnecting by itself.
+ * `failed`: the consumer cannot make progress until someone acts (unreadable data, group protocol
+ * conflict, authorization); `error` says why. `closed`: closed by the application.
+ */
+export type SubscriptionState = 'live' | 'recovering' | 'failed' | 'closed';
+
+export interface SubscriptionStatus {
+  channel: string;
+  /** Subscriber group; absent for replay and respond. */
+  group?: string;
+  kind: 'subscribe' | 'replay' | 'respond';
+  state: SubscriptionState;
+  /** When it entered this state. */
+  since: Date;
+  /** Why it is not live; kept as the last error after it recovered. */
+  error?: Error;
 }
 
 /** A live subscription. Resolved once a message published afterwards will reach it. */
@@ -117,6 +141,17 @@ export interface Subscription {
   /** Stops receiving, waits for in-flight handlers (bounded), then acks/commits. Idempotent. */
   close(): Promise<void>;
   readonly closed: boolean;
+  /** Whether it is making progress right now. */
+  readonly status: SubscriptionStatus;
+}
+
+/** `bus.health()`: for readiness probes. */
+export interface BusHealth {
+  backend: string;
+  /** True while the bus is open and every subscription is live. */
+  ok: boolean;
+  closed: boolean;
+  subscriptions: SubscriptionStatus[];
 }
 
 export type ReplayFromOption = 'earliest' | { position: string } | { timestamp: Date };
@@ -174,6 +209,8 @@ export interface Bus<C extends Record<string, ChannelSpec> = {}> {
   /** The backend's name: 'memory', 'rabbitmq', 'kafka'. */
   readonly backend: string;
   report(): BusReport;
+  /** Current state of every open subscription, for readiness probes. */
+  health(): BusHealth;
   /** Closes every subscription (draining in-flight handlers) and the connection. Idempotent. */
   close(): Promise<void>;
   readonly closed: boolean;
