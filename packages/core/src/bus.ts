@@ -2,7 +2,9 @@ import type { CapabilityReport, CapabilityName } from './capabilities.js';
 import { checkChannels, planChannel, capabilityError, type ChannelPlan } from './capability-check.js';
 import { ChannelRuntime, type ChannelHost } from './channel.js';
 import { ChannelNameSchema, ChannelSpecSchema, ConnectOptionsSchema, parseConfig, type ResolvedChannelSpec } from './config.js';
+import { withDeadline } from './deadline.js';
 import { ClosedError, ConfigError } from './errors.js';
+import { checkUrlCredentials } from './url-credentials.js';
 import { silentLogger, type Logger } from './logger.js';
 import { isBackendFactory, resolveBackendFactory } from './resolve-backend.js';
 import type { Backend } from './spi.js';
@@ -15,6 +17,7 @@ class SwitchboardBus implements ChannelHost {
   readonly source: string;
   readonly closeTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  readonly publishTimeoutMs: number;
   readonly logger: Logger;
   private readonly specs = new Map<string, ResolvedChannelSpec>();
   private readonly plans = new Map<string, ChannelPlan>();
@@ -22,6 +25,8 @@ class SwitchboardBus implements ChannelHost {
   private readonly ensured = new Map<string, Promise<void>>();
   private readonly subscriptions = new Set<ActiveSubscription>();
   private closing: Promise<void> | undefined;
+  /** Set once close() drained the subscriptions: from then on nothing may publish. */
+  private sealed = false;
 
   constructor(
     readonly adapter: Backend,
@@ -31,6 +36,7 @@ class SwitchboardBus implements ChannelHost {
     this.source = config.source;
     this.closeTimeoutMs = config.closeTimeoutMs;
     this.requestTimeoutMs = config.requestTimeoutMs;
+    this.publishTimeoutMs = config.publishTimeoutMs;
     this.logger = (config.logger as Logger | undefined) ?? silentLogger;
     for (const [name, spec] of Object.entries(config.channels)) this.specs.set(name, spec);
     for (const [name, plan] of plans) this.plans.set(name, plan);
@@ -52,6 +58,10 @@ class SwitchboardBus implements ChannelHost {
     if (this.closing !== undefined) throw new ClosedError('The bus is closed; connect() again to publish or subscribe');
   }
 
+  assertCanPublish(): void {
+    if (this.sealed) throw new ClosedError('The bus is closed; connect() again to publish');
+  }
+
   ensure(name: string): Promise<void> {
     let done = this.ensured.get(name);
     if (done === undefined) {
@@ -70,9 +80,13 @@ class SwitchboardBus implements ChannelHost {
   }
 
   channel(name: string, spec?: ChannelSpec): ChannelRuntime {
-    this.assertOpen();
     const existing = this.channels.get(name);
-    if (existing !== undefined && spec === undefined) return existing;
+    // Handlers that close() is draining may still look up their channels and publish.
+    if (existing !== undefined && spec === undefined) {
+      this.assertCanPublish();
+      return existing;
+    }
+    this.assertOpen();
     let resolved = this.specs.get(name);
     if (spec !== undefined) {
       if (resolved !== undefined) {
@@ -115,9 +129,23 @@ class SwitchboardBus implements ChannelHost {
     return { backend: this.adapter.name, ok: !closed && subscriptions.every((s) => s.state === 'live'), closed, subscriptions };
   }
 
+  /**
+   * Stops every subscription's dispatching at once and drains its running handlers (which may still
+   * publish), then waits for every publish already issued (bounded by `closeTimeoutMs`), then
+   * disconnects.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await Promise.allSettled([...this.subscriptions].map((s) => s.close()));
+      try {
+        await Promise.allSettled([...this.subscriptions].map((s) => s.close()));
+      } finally {
+        this.sealed = true;
+      }
+      const published = Promise.allSettled([...this.channels.values()].map((c) => c.idle()));
+      const settled = await withDeadline(published.then(() => true), this.closeTimeoutMs, () => new Error('publishes still pending')).catch(() => false);
+      if (!settled) {
+        this.logger.warn('switchboard: publishes were still unconfirmed at close(); they are rejected when the connection closes', { closeTimeoutMs: this.closeTimeoutMs });
+      }
       await this.adapter.close();
     })();
     return this.closing;
@@ -131,6 +159,7 @@ class SwitchboardBus implements ChannelHost {
  */
 export async function connect<const C extends Record<string, ChannelSpec> = {}>(options: ConnectOptions<C>): Promise<Bus<C>> {
   const config = parseConfig(ConnectOptionsSchema, options, 'connect() options');
+  checkUrlCredentials(config.url);
   const given = config.backend as Parameters<typeof isBackendFactory>[0] | undefined;
   const logger = (config.logger as Logger | undefined) ?? silentLogger;
   const backend =

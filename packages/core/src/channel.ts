@@ -4,13 +4,15 @@ import { parseConfig, SubscribeOptionsSchema, ChannelNameSchema, type ResolvedCh
 import { Dispatcher } from './dispatcher.js';
 import { createDeliveryRunner, createResponderRunner, type RunnerContext } from './delivery-runner.js';
 import { decodeMessage, encodeMessage, HEADERS } from './envelope.js';
-import { CapabilityError, ConfigError, MessageTooLargeError, RemoteError } from './errors.js';
+import { CapabilityError, ConfigError, MessageTooLargeError, RemoteError, TimeoutError } from './errors.js';
+import { withDeadline } from './deadline.js';
 import { PublishBatcher } from './publish-batcher.js';
 import type { Backend, ConsumeOptions, ConsumerHandle, Delivery, DeliverFn, ReplayFrom, WireMessage } from './spi.js';
 import { ActiveSubscription } from './subscription.js';
 import { StatusTracker } from './subscription-status.js';
 import type { BasePublishOptions, Handler, Message, ReplayFromOption, SubscribeOptions, Subscription, SubscriptionStatus } from './types.js';
 import { validatePayload, type SafeParser } from './validation.js';
+import { checkHeaders, checkKey, checkMs, checkOptionsObject, checkText, encodingPayload } from './argument-checks.js';
 
 /** What a channel needs from the bus that owns it. */
 export interface ChannelHost {
@@ -18,8 +20,13 @@ export interface ChannelHost {
   readonly source: string;
   readonly closeTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  /** Deadline of every publish, from the call to the broker's confirm. */
+  readonly publishTimeoutMs: number;
   readonly logger: import('./logger.js').Logger;
+  /** Throws ClosedError once close() started: no new subscriptions. */
   assertOpen(): void;
+  /** Throws ClosedError once the subscriptions drained: handlers may still publish while close() drains them. */
+  assertCanPublish(): void;
   /** Creates broker topology for a channel once (memoised). */
   ensure(name: string): Promise<void>;
   track(subscription: ActiveSubscription): void;
@@ -53,7 +60,7 @@ export class ChannelRuntime {
     private readonly host: ChannelHost,
   ) {
     this.prefix = host.adapter.binding.headerPrefix;
-    this.batcher = new PublishBatcher((messages) => host.adapter.publish(name, messages));
+    this.batcher = new PublishBatcher((messages) => host.adapter.publish(name, messages), host.publishTimeoutMs, name);
   }
 
   private get schema(): SafeParser | undefined {
@@ -81,7 +88,7 @@ export class ChannelRuntime {
 
   private encode(payload: unknown, options: AnyPublishOptions | undefined, what: 'published' | 'request'): WireMessage {
     const checked = this.schema === undefined ? payload : validatePayload(this.schema, payload, this.name, what);
-    const wire = encodeMessage(checked, this.host.source, options?.type ?? this.name, this.prefix, options);
+    const wire = encodingPayload(this.name, () => encodeMessage(checked, this.host.source, options?.type ?? this.name, this.prefix, options));
     const limit = this.host.adapter.maxMessageBytes;
     if (limit !== undefined) {
       let size = wire.body.length + (wire.key?.length ?? 0);
@@ -98,7 +105,9 @@ export class ChannelRuntime {
     return wire;
   }
 
-  private applyOptions(wire: WireMessage, options: AnyPublishOptions | undefined): void {
+  /** Checks every publish option before anything is encoded, so a bad value never reaches a batch. */
+  private checkOptions(options: AnyPublishOptions | undefined): void {
+    checkOptionsObject(options, `publish options on channel ${this.name}`);
     if (options === undefined) return;
     for (const option in options) {
       const capability = PUBLISH_OPTION_CAPABILITY[option];
@@ -108,34 +117,48 @@ export class ChannelRuntime {
       if (capability === null || (options as Record<string, unknown>)[option] === undefined) continue;
       this.requireDeclared(capability, option);
     }
-    if (options.priority !== undefined && !this.degraded('priority')) {
+    if (options.key !== undefined) checkKey(options.key, this.name);
+    if (options.headers !== undefined) checkHeaders(options.headers, this.name);
+    for (const name of ['id', 'type', 'traceparent', 'tracestate'] as const) {
+      if (options[name] !== undefined) checkText(options[name], `${name} on channel ${this.name}`);
+    }
+    if (options.priority !== undefined) {
       const p = options.priority;
-      if (!Number.isInteger(p) || p < 0 || p > this.spec.maxPriority) {
-        throw new ConfigError(`priority ${p} on channel ${this.name} is out of range: use an integer 0..${this.spec.maxPriority} (maxPriority)`);
+      if (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p > this.spec.maxPriority) {
+        throw new ConfigError(`priority ${String(p)} on channel ${this.name} is out of range: use an integer 0..${this.spec.maxPriority} (maxPriority)`);
       }
-      wire.priority = p;
     }
-    if (options.delayMs !== undefined && !this.degraded('delayedDelivery')) {
-      if (!(options.delayMs >= 0)) throw new ConfigError(`delayMs on channel ${this.name} must be a number >= 0`);
-      wire.delayMs = Math.round(options.delayMs);
-    }
-    if (options.ttlMs !== undefined && !this.degraded('messageTtl')) {
-      if (!(options.ttlMs > 0)) throw new ConfigError(`ttlMs on channel ${this.name} must be a number > 0`);
-      wire.ttlMs = Math.round(options.ttlMs);
-    }
+    if (options.delayMs !== undefined) checkMs(options.delayMs, `delayMs on channel ${this.name}`, 0);
+    if (options.ttlMs !== undefined) checkMs(options.ttlMs, `ttlMs on channel ${this.name}`, 1);
+  }
+
+  /** The declared per-message semantics, unless the channel runs without them ('preferred' and absent). */
+  private applyOptions(wire: WireMessage, options: AnyPublishOptions | undefined): void {
+    if (options === undefined) return;
+    if (options.priority !== undefined && !this.degraded('priority')) wire.priority = options.priority;
+    if (options.delayMs !== undefined && !this.degraded('delayedDelivery')) wire.delayMs = options.delayMs;
+    if (options.ttlMs !== undefined && !this.degraded('messageTtl')) wire.ttlMs = options.ttlMs;
   }
 
   publish(payload: unknown, options?: AnyPublishOptions): Promise<void> {
     // Not async: on the hot path the batch's shared promise is returned as is.
     let wire: WireMessage;
     try {
-      this.host.assertOpen();
+      this.host.assertCanPublish();
+      this.checkOptions(options);
       wire = this.encode(payload, options, 'published');
       this.applyOptions(wire, options);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.ready ? this.batcher.add(wire) : this.whenReady().then(() => this.batcher.add(wire));
+    if (this.ready) return this.batcher.add(wire);
+    // The first publish waits for the channel's topology; the deadline covers that wait too.
+    return this.batcher.afterReady(this.whenReady(), wire);
+  }
+
+  /** Resolves once every publish issued so far has settled (close() waits for it, bounded). */
+  idle(): Promise<void> {
+    return this.batcher.idle();
   }
 
   private runnerContext(group: string | undefined, retry: RunnerContext['retry'], signal: AbortSignal): RunnerContext {
@@ -147,10 +170,10 @@ export class ChannelRuntime {
       retry,
       logger: this.host.logger,
       signal,
-      deadLetter: async (dead) => {
+      deadLetter: (dead) => {
         const deadChannel = `${this.name}.dead`;
-        await this.host.ensure(deadChannel);
-        await this.host.adapter.publish(deadChannel, [dead]);
+        const sent = this.host.ensure(deadChannel).then(() => this.host.adapter.publish(deadChannel, [dead]));
+        return withDeadline(sent, this.host.publishTimeoutMs, () => new TimeoutError(`Dead letter to channel "${deadChannel}" not confirmed within ${this.host.publishTimeoutMs} ms (publishTimeoutMs)`));
       },
     };
   }
@@ -207,13 +230,25 @@ export class ChannelRuntime {
   }
 
   async request(payload: unknown, options?: { timeoutMs?: number; key?: string; headers?: Record<string, string> }): Promise<unknown> {
-    this.host.assertOpen();
+    this.host.assertCanPublish();
     this.requireDeclared('requestReply', 'request()');
     const request = this.host.adapter.request;
     if (request === undefined || this.degraded('requestReply')) throw new CapabilityError(`request() on channel ${this.name}: the ${this.host.adapter.name} backend has no request/reply`);
-    const wire = this.encode(payload, { ...(options?.key !== undefined && { key: options.key }), ...(options?.headers !== undefined && { headers: options.headers }) }, 'request');
-    await this.whenReady();
-    const reply = await request.call(this.host.adapter, this.name, wire, { timeoutMs: options?.timeoutMs ?? this.host.requestTimeoutMs });
+    checkOptionsObject(options, `request options on channel ${this.name}`);
+    for (const option in options) {
+      if (!REQUEST_OPTIONS.has(option)) throw new ConfigError(`Unknown request option "${option}" on channel ${this.name}; valid: ${[...REQUEST_OPTIONS].join(', ')}`);
+    }
+    const timeoutMs = options?.timeoutMs === undefined ? this.host.requestTimeoutMs : checkMs(options.timeoutMs, `timeoutMs of request() on channel ${this.name}`, 1);
+    const envelope = { ...(options?.key !== undefined && { key: options.key }), ...(options?.headers !== undefined && { headers: options.headers }) };
+    this.checkOptions(envelope);
+    const wire = this.encode(payload, envelope, 'request');
+    // The backend times the request out itself (with its own explanation); this bound only makes
+    // sure no backend path (a stalled topology declare or publish) outlives the caller's timeout.
+    const reply = await withDeadline(
+      this.whenReady().then(() => request.call(this.host.adapter, this.name, wire, { timeoutMs })),
+      timeoutMs + REQUEST_GUARD_MS,
+      () => new TimeoutError(`No reply on channel "${this.name}" within ${timeoutMs} ms (timeoutMs)`),
+    );
     const remoteError = reply.headers[HEADERS.replyError];
     if (remoteError !== undefined) {
       throw new RemoteError(`Responder on channel "${this.name}" failed: ${remoteError}`);
@@ -223,6 +258,10 @@ export class ChannelRuntime {
     return replySchema === undefined ? decoded.payload : validatePayload(replySchema, decoded.payload, this.name, 'reply');
   }
 }
+
+const REQUEST_OPTIONS = new Set(['timeoutMs', 'key', 'headers']);
+/** Grace past a request's timeout before core gives up on a backend that did not time it out itself. */
+const REQUEST_GUARD_MS = 250;
 
 function toReplayFrom(from: ReplayFromOption | undefined): ReplayFrom {
   if (from === 'earliest') return from;

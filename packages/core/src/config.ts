@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { CAPABILITY_NAMES, type CapabilityName } from './capabilities.js';
 import { ConfigError } from './errors.js';
+import { MAX_TIMER_MS } from './argument-checks.js';
+
+/** Milliseconds as Node timers and brokers take them: an integer from `min` to 2^31 − 1. */
+const ms = (min: number) => z.number().int().min(min).max(MAX_TIMER_MS);
 
 /** Channel names travel to every broker, so they use the character set all of them accept. */
 export const CHANNEL_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
@@ -26,9 +30,9 @@ const zodLike = z.custom<{ safeParse: (value: unknown) => unknown }>(
 export const RetrySchema = z.strictObject({
   /** Total handler attempts, including the first. 1 = no retry. */
   maxAttempts: z.number().int().min(1).max(1000).default(5),
-  initialDelayMs: z.number().min(0).default(200),
-  maxDelayMs: z.number().min(0).default(30_000),
-  factor: z.number().min(1).default(2),
+  initialDelayMs: ms(0).default(200),
+  maxDelayMs: ms(0).default(30_000),
+  factor: z.number().min(1).max(100).default(2),
   /** Fraction of each delay that is randomised (0 = none, 1 = full jitter). */
   jitter: z.number().min(0).max(1).default(0.2),
 });
@@ -57,7 +61,7 @@ export const SubscribeOptionsSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(10_000).default(16),
   retry: RetrySchema.default(RetrySchema.parse({})),
   /** How long `close()` waits for in-flight handlers. */
-  drainTimeoutMs: z.number().int().min(0).optional(),
+  drainTimeoutMs: ms(0).optional(),
   onStatus: z.custom<(status: never) => void>((value) => typeof value === 'function', 'expected a function').optional(),
 });
 
@@ -83,8 +87,10 @@ export const ConnectOptionsSchema = z.strictObject({
   logger: loggerLike.optional(),
   /** CloudEvents `source` attribute for published messages. */
   source: z.string().min(1).default('switchboard'),
-  closeTimeoutMs: z.number().int().min(0).default(10_000),
-  requestTimeoutMs: z.number().int().min(1).default(5_000),
+  closeTimeoutMs: ms(0).default(10_000),
+  requestTimeoutMs: ms(1).default(5_000),
+  /** Deadline of every publish, from the call to the broker's confirm; then TimeoutError (retriable). */
+  publishTimeoutMs: ms(1).default(30_000),
 });
 
 /** Turns a ZodError into a ConfigError that names the field and, for unknown keys, the valid ones. */

@@ -43,17 +43,69 @@ export function deadLetterOf(delivery: Delivery, error: unknown, attempts: numbe
 }
 
 /**
+ * The smallest dead letter that still says why: the original body and envelope, the reason cut
+ * short, and none of the original application headers (they are what made the full one too
+ * large). Sent when the broker refused the full dead letter permanently.
+ */
+export function reducedDeadLetterOf(full: WireMessage): WireMessage {
+  const headers: Record<string, string> = {};
+  for (const name in full.headers) {
+    const value = full.headers[name] as string;
+    if (name.startsWith('sb-dead-') || name === 'content-type' || /(^ce_|^cloudEvents[:_])(id|specversion|source|type|time)$/.test(name)) {
+      headers[name] = name === HEADERS.deadError ? value.slice(0, 256) : value;
+    }
+  }
+  headers[HEADERS.deadHeadersDropped] = 'true';
+  return { ...full, headers };
+}
+
+function retriable(error: unknown): boolean {
+  return !SwitchboardError.is(error) || error.retriable;
+}
+
+/**
+ * Publishes a dead letter so that nothing is held silently: a retriable failure (broker away) is
+ * retried with backoff for as long as the subscription is open, holding only this message's slot;
+ * a permanent refusal (too large, invalid) falls back to the reduced dead letter, and when even
+ * that is refused the message is acked and the loss is logged at error level with its id and why.
+ * Returns once the message is settled, or unsettled when the subscription is closing (the broker
+ * then delivers it again).
+ */
+async function publishDeadLetter(ctx: RunnerContext, delivery: Delivery, dead: WireMessage): Promise<void> {
+  let letter = dead;
+  for (let attempt = 1; !ctx.signal.aborted; attempt++) {
+    try {
+      await ctx.deadLetter(letter);
+      delivery.ack();
+      return;
+    } catch (error) {
+      const fields = { channel: ctx.channel, group: ctx.group, id: delivery.id, error: errorText(error).message };
+      if (!retriable(error)) {
+        if (letter === dead) {
+          ctx.logger.warn('switchboard: the broker refused the dead letter; sending it without the original headers', fields);
+          letter = reducedDeadLetterOf(dead);
+          continue;
+        }
+        ctx.logger.error(`switchboard: dropped a message that cannot be dead-lettered: the broker refused even the reduced dead letter to ${ctx.channel}.dead; it is acked so the channel keeps moving`, fields);
+        delivery.ack();
+        return;
+      }
+      const delay = backoffDelay(ctx.retry, attempt);
+      ctx.logger.warn(`switchboard: could not publish a dead letter to ${ctx.channel}.dead (attempt ${attempt}); the message waits and is tried again in ${delay} ms`, fields);
+      if (!(await sleep(delay, ctx.signal))) return;
+    }
+  }
+}
+
+/**
  * Handles one delivery with the shared semantics: decode + validate (invalid → dead letter),
  * run the handler, ack on success, back off and retry on failure, dead-letter after
- * `maxAttempts`. Never throws: an infrastructure failure leaves the message unsettled so the
- * broker delivers it again.
+ * `maxAttempts`. Never throws, and never leaves a message unsettled while the subscription is
+ * open; on close, what has not finished stays unsettled so the broker delivers it again.
  */
 export function createDeliveryRunner(ctx: RunnerContext, handler: (message: Message) => unknown): (delivery: Delivery) => Promise<void> {
-  const deadLetter = async (delivery: Delivery, error: unknown, attempts: number): Promise<void> => {
-    if (ctx.signal.aborted) return;
-    await ctx.deadLetter(deadLetterOf(delivery, error, attempts, ctx));
-    delivery.ack();
-  };
+  const deadLetter = (delivery: Delivery, error: unknown, attempts: number): Promise<void> =>
+    ctx.signal.aborted ? Promise.resolve() : publishDeadLetter(ctx, delivery, deadLetterOf(delivery, error, attempts, ctx));
 
   return async (delivery) => {
     let attempt = 1;
@@ -61,7 +113,7 @@ export function createDeliveryRunner(ctx: RunnerContext, handler: (message: Mess
       let message: Message;
       try {
         message = decodeMessage(delivery, ctx.prefix);
-        attempt = message.attempt;
+        attempt = Math.min(message.attempt, ctx.retry.maxAttempts);
         if (ctx.schema !== undefined) message.payload = validatePayload(ctx.schema, message.payload, ctx.channel, 'received');
       } catch (error) {
         await deadLetter(delivery, error, attempt);
@@ -80,17 +132,14 @@ export function createDeliveryRunner(ctx: RunnerContext, handler: (message: Mess
             return;
           }
           const delay = backoffDelay(ctx.retry, attempt);
-          if (delivery.retryLater !== undefined) {
-            await delivery.retryLater(delay, { ...delivery.headers, [HEADERS.attempt]: String(attempt + 1) });
-            return;
-          }
+          if (delivery.retryLater !== undefined && (await retryLater(ctx, delivery, delay, attempt))) return;
           // Closing: leave the message unsettled so the broker gives it to another consumer.
           if (!(await sleep(delay, ctx.signal))) return;
           attempt++;
         }
       }
     } catch (error) {
-      ctx.logger.error('switchboard: could not settle a message; the broker will deliver it again', {
+      ctx.logger.error('switchboard: unexpected failure while settling a message; it stays unsettled until the subscription closes, then the broker delivers it again', {
         channel: ctx.channel,
         group: ctx.group,
         id: delivery.id,
@@ -98,6 +147,22 @@ export function createDeliveryRunner(ctx: RunnerContext, handler: (message: Mess
       });
     }
   };
+}
+
+/** Hands the retry to the broker; false when that failed and the retry is done in-process instead. */
+async function retryLater(ctx: RunnerContext, delivery: Delivery, delay: number, attempt: number): Promise<boolean> {
+  try {
+    await delivery.retryLater?.(delay, { ...delivery.headers, [HEADERS.attempt]: String(attempt + 1) });
+    return true;
+  } catch (error) {
+    ctx.logger.warn('switchboard: could not schedule a retry on the broker; retrying in-process instead', {
+      channel: ctx.channel,
+      group: ctx.group,
+      id: delivery.id,
+      error: errorText(error).message,
+    });
+    return false;
+  }
 }
 
 /** Serves one request: the handler's result (or its error) becomes the reply. */

@@ -21,6 +21,7 @@ export class Dispatcher<T extends { key?: string }> {
   private waiters: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
   private readonly done: (item: T) => void;
+  private stopped = false;
 
   constructor(
     private readonly run: (item: T) => Promise<void>,
@@ -38,6 +39,8 @@ export class Dispatcher<T extends { key?: string }> {
   }
 
   push(item: T): Promise<void> | undefined {
+    // Stopped: the item stays unsettled, so the broker gives it to another consumer (or this one again).
+    if (this.stopped) return undefined;
     this.pending++;
     const key = this.orderedByKey ? item.key : undefined;
     if (key !== undefined && this.claimed.has(key)) {
@@ -51,6 +54,22 @@ export class Dispatcher<T extends { key?: string }> {
     }
     if (this.pending < this.highWater) return undefined;
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /**
+   * Starts nothing new from now on: queued items that have not started are dropped unsettled (the
+   * broker redelivers them), running ones finish and are what `drain` then waits for.
+   */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    let dropped = this.ready.length - this.head;
+    for (const waiting of this.claimed.values()) dropped += waiting?.length ?? 0;
+    this.ready = [];
+    this.head = 0;
+    this.claimed.clear();
+    this.pending -= dropped;
+    this.wakeWaiters();
   }
 
   /** Resolves when nothing is in flight, or with `false` after `timeoutMs`. */
@@ -85,6 +104,13 @@ export class Dispatcher<T extends { key?: string }> {
     }
   }
 
+  private wakeWaiters(): void {
+    if (this.waiters.length === 0) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+
   private finish(item: T): void {
     this.active--;
     this.pending--;
@@ -99,11 +125,7 @@ export class Dispatcher<T extends { key?: string }> {
       }
     }
     this.pump();
-    if (this.waiters.length > 0 && this.pending < this.highWater) {
-      const waiters = this.waiters;
-      this.waiters = [];
-      for (const wake of waiters) wake();
-    }
+    if (this.pending < this.highWater) this.wakeWaiters();
     if (this.pending === 0 && this.idleWaiters.length > 0) {
       const idle = this.idleWaiters;
       this.idleWaiters = [];

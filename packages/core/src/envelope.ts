@@ -11,6 +11,8 @@ export const HEADERS = {
   deadChannel: 'sb-dead-channel',
   deadGroup: 'sb-dead-group',
   deadTime: 'sb-dead-time',
+  /** Set on a reduced dead letter: the original application headers were left out to fit the broker's limit. */
+  deadHeadersDropped: 'sb-dead-headers-dropped',
   replyError: 'sb-reply-error',
   replyErrorCode: 'sb-reply-error-code',
 } as const;

@@ -20,7 +20,7 @@ describe('errors', () => {
     [new ConfigError('x'), 'SB_CONFIG', false],
     [new CapabilityError('x'), 'SB_CAPABILITY', false],
     [new SchemaError('x'), 'SB_SCHEMA', false],
-    [new TimeoutError('x'), 'SB_TIMEOUT', false],
+    [new TimeoutError('x'), 'SB_TIMEOUT', true],
     [new ClosedError('x'), 'SB_CLOSED', false],
     [new ConnectionError('x'), 'SB_CONNECTION', true],
     [new AuthError('x'), 'SB_AUTH', false],

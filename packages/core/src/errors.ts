@@ -83,9 +83,12 @@ export class SchemaError extends SwitchboardError {
   }
 }
 
-/** An operation (request, drain, connect) did not finish in time. */
+/** An operation (request, publish, connect) did not finish in time. Retriable: the same call may succeed later. */
 export class TimeoutError extends SwitchboardError {
   static override readonly code = ERROR_CODES.timeout;
+  constructor(message: string, options: SwitchboardErrorOptions = {}) {
+    super(message, { retriable: true, ...options });
+  }
 }
 
 /** The bus, channel or subscription was closed. */
@@ -128,10 +131,13 @@ export class RemoteError extends SwitchboardError {
   static override readonly code = ERROR_CODES.remote;
 }
 
-/** Removes `user:password@` from anything URL-like so errors and logs never carry credentials. */
+/**
+ * Removes `user:password@` from anything URL-like so errors and logs never carry credentials. The
+ * userinfo runs to the last `@` of the URL, so an unencoded `@` or `/` in a password is hidden too.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^@/\s]*)@/gi, (_m, scheme: string, userinfo: string) => {
-    const user = userinfo.split(':')[0];
+  return url.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)(\S*)@/gi, (_m, scheme: string, userinfo: string) => {
+    const user = /^[^:/@]*/.exec(userinfo)?.[0];
     return `${scheme}${user ? `${user}:***` : '***'}@`;
   });
 }

@@ -34,6 +34,8 @@ export class ActiveSubscription implements Subscription {
 
   private async shutdown(): Promise<void> {
     try {
+      // Nothing new starts from here on, not even what the backend already prefetched.
+      this.dispatcher.stop();
       await this.handle.stop();
       const drained = await this.dispatcher.drain(this.drainTimeoutMs);
       if (!drained) {

@@ -40,6 +40,11 @@ export interface ConnectOptions<C extends Record<string, ChannelSpec> = Record<s
   closeTimeoutMs?: number;
   /** Default `request()` timeout. Default 5 000. */
   requestTimeoutMs?: number;
+  /**
+   * Deadline of every publish on every backend, from the call to the broker's confirm (including
+   * waiting for a reconnect); after it the publish rejects with a retriable TimeoutError. Default 30 000.
+   */
+  publishTimeoutMs?: number;
 }
 
 type Declared<R, K extends CapabilityName> = K extends keyof R
