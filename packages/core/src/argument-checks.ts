@@ -51,6 +51,11 @@ export function checkText(value: unknown, what: string): string {
   return value;
 }
 
+/** A handler argument: a function. */
+export function checkHandler(value: unknown, what: string): void {
+  if (typeof value !== 'function') throw new ConfigError(`${what} takes a handler function; got ${describe(value)}`);
+}
+
 /** An options argument: absent, or a plain object. */
 export function checkOptionsObject(value: unknown, what: string): void {
   if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {

@@ -12,7 +12,7 @@ import { ActiveSubscription } from './subscription.js';
 import { StatusTracker } from './subscription-status.js';
 import type { BasePublishOptions, Handler, Message, ReplayFromOption, SubscribeOptions, Subscription, SubscriptionStatus } from './types.js';
 import { validatePayload, type SafeParser } from './validation.js';
-import { checkHeaders, checkKey, checkMs, checkOptionsObject, checkText, encodingPayload } from './argument-checks.js';
+import { checkHandler, checkHeaders, checkKey, checkMs, checkOptionsObject, checkText, encodingPayload } from './argument-checks.js';
 
 /** What a channel needs from the bus that owns it. */
 export interface ChannelHost {
@@ -199,8 +199,9 @@ export class ChannelRuntime {
     return subscription;
   }
 
-  subscribe(group: string, handler: Handler<unknown>, options?: SubscribeOptions): Promise<Subscription> {
+  async subscribe(group: string, handler: Handler<unknown>, options?: SubscribeOptions): Promise<Subscription> {
     parseConfig(ChannelNameSchema, group, `group name on channel ${this.name}`);
+    checkHandler(handler, `subscribe() on channel ${this.name}`);
     return this.start('subscribe', group, options, (ctx) => createDeliveryRunner(ctx, handler), (deliver, consume) =>
       this.host.adapter.consume(this.name, group, consume, deliver),
     );
@@ -208,6 +209,7 @@ export class ChannelRuntime {
 
   async replay(options: { from: ReplayFromOption }, handler: Handler<unknown>, subscribe?: SubscribeOptions): Promise<Subscription> {
     this.requireDeclared('replay', 'replay()');
+    checkHandler(handler, `replay() on channel ${this.name}`);
     const replay = this.host.adapter.replay;
     if (replay === undefined || this.degraded('replay')) throw new CapabilityError(`replay() on channel ${this.name}: the ${this.host.adapter.name} backend cannot replay`);
     const from = toReplayFrom(options?.from);
@@ -218,6 +220,7 @@ export class ChannelRuntime {
 
   async respond(handler: (message: Message<unknown>) => unknown, options?: SubscribeOptions): Promise<Subscription> {
     this.requireDeclared('requestReply', 'respond()');
+    checkHandler(handler, `respond() on channel ${this.name}`);
     const respond = this.host.adapter.respond;
     if (respond === undefined || this.degraded('requestReply')) throw new CapabilityError(`respond() on channel ${this.name}: the ${this.host.adapter.name} backend has no request/reply`);
     return this.start(

@@ -1,7 +1,6 @@
 import { ConnectionError, type ConsumerHandle, type Delivery, type DeliverFn, type Logger } from '@switchboard/core';
 import type { Consumer, ConsumerCrashEvent, ConsumerGroupJoinEvent, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { BatchProgress } from './batch-progress.js';
-import { compareOffsets } from './position.js';
+import { PartitionProgress } from './partition-progress.js';
 import { translateKafkaError } from './kafka-errors.js';
 import type { ResolvedKafkaOptions } from './options.js';
 
@@ -41,14 +40,15 @@ export class GroupConsumer implements ConsumerHandle {
   private consumer: Consumer | undefined;
   private stopping = false;
   private closed = false;
-  /** Set when close() gives up on handlers core could not drain: batch calls stop waiting. */
+  /** Set at close(): batch calls stop waiting for core's room. */
   private abandoned = false;
   private joins = 0;
   private joinWaiters: ((error?: Error) => void)[] = [];
   private restartTimer: NodeJS.Timeout | undefined;
-  private readonly highestDispatched = new Map<number, string>();
-  private readonly resumeAt = new Map<number, string>();
-  private readonly active = new Set<BatchProgress>();
+  /** Per assigned partition: what was handed out and what still runs. Dropped when the partition is revoked. */
+  private readonly progress = new Map<number, PartitionProgress>();
+  private committing: Promise<void> | undefined;
+  private lastCommit = Date.now();
   private readonly roomWaiters = new Set<() => void>();
   /** Heartbeat-and-commit callbacks of the batches being handled, run by `keeper`. */
   private readonly beats = new Set<() => void>();
@@ -74,9 +74,12 @@ export class GroupConsumer implements ConsumerHandle {
     const period = Math.max(10, Math.min(BEAT_CHECK_MS, options.heartbeatIntervalMs, options.commitIntervalMs));
     this.keeper = setInterval(() => {
       for (const tick of this.beats) tick();
+      if (Date.now() - this.lastCommit >= options.commitIntervalMs) void this.commit();
     }, period);
     consumer.on(consumer.events.GROUP_JOIN, (event) => this.onJoin(event));
     consumer.on(consumer.events.CRASH, (event) => this.onCrash(event));
+    // Commit what finished before the group moves partitions, so their next owner repeats little.
+    consumer.on(consumer.events.REBALANCING, () => void this.commit());
     const joined = this.nextJoin();
     try {
       await consumer.connect();
@@ -93,8 +96,7 @@ export class GroupConsumer implements ConsumerHandle {
 
   private run(consumer: Consumer): Promise<void> {
     return consumer.run({
-      autoCommit: this.config.commit,
-      autoCommitInterval: this.config.options.commitIntervalMs,
+      autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.config.partitionsConcurrently,
       eachBatch: (payload) => this.eachBatch(payload),
@@ -123,12 +125,15 @@ export class GroupConsumer implements ConsumerHandle {
     this.joins++;
     const { topic, label, logger, seekTo } = this.config;
     const assigned = event.payload.memberAssignment[topic] ?? [];
+    // A revoked partition's late completions must not be committed over its new owner's progress.
+    for (const partition of this.progress.keys()) if (!assigned.includes(partition)) this.progress.delete(partition);
     const consumer = this.consumer;
-    if (consumer !== undefined) {
+    if (consumer !== undefined && !this.config.commit) {
       for (const partition of assigned) {
         // Replay: first assignment starts at the requested offsets, a later one (coordinator
         // failover, restart after a crash) where delivery got to, since nothing is committed.
-        const offset = this.resumeAt.get(partition) ?? seekTo?.get(partition);
+        const point = this.progress.get(partition)?.commitPoint;
+        const offset = point !== undefined ? String(point) : seekTo?.get(partition);
         if (offset !== undefined) consumer.seek({ topic, partition, offset });
       }
     }
@@ -170,79 +175,81 @@ export class GroupConsumer implements ConsumerHandle {
     }
   }
 
-  private async eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const partition = batch.partition;
-    const { commit, toDelivery, deliver } = this.config;
-    const progress = new BatchProgress(batch.messages.map((m) => m.offset));
+    const { toDelivery, deliver } = this.config;
+    let progress = this.progress.get(partition);
+    if (progress === undefined) this.progress.set(partition, (progress = new PartitionProgress()));
+    const owner = progress;
     let heartbeatError: unknown;
-    let resolved: string | undefined;
-    // Finished offsets reach kafkajs in bulk, not per message (each resolveOffset parses a Long);
-    // kafkajs only reads them when it commits, which happens in beat() or after this call.
-    const flush = (): void => {
-      const offset = progress.resolvedOffset;
-      if (offset === undefined || offset === resolved) return;
-      resolved = offset;
-      resolveOffset(offset);
-      if (!commit) this.resumeAt.set(partition, (BigInt(offset) + 1n).toString());
-    };
     // kafkajs sends a heartbeat only when one is due. A failed one (rebalance, lost coordinator)
-    // stops the hand-out; the handed-out messages finish and their offsets are committed before
-    // the error is rethrown for kafkajs to rejoin, so the next owner starts after them.
+    // stops the hand-out and is rethrown for kafkajs to rejoin.
     let beating: Promise<void> | undefined;
-    const beat = (): Promise<void> => {
-      if (heartbeatError !== undefined) return Promise.resolve();
-      beating ??= (async () => {
-        try {
-          flush();
-          await heartbeat();
-          // Long batches commit as they go (every commitIntervalMs), so a crash repeats little work.
-          if (commit) await commitOffsetsIfNecessary();
-        } catch (error) {
+    const tick = (): void => {
+      if (heartbeatError !== undefined || beating !== undefined) return;
+      beating = heartbeat().then(
+        () => void (beating = undefined),
+        (error: unknown) => {
           heartbeatError = error;
-        } finally {
           beating = undefined;
-        }
-      })();
-      return beating;
+        },
+      );
     };
-    // The consumer's one keeper timer heartbeats and interval-commits every running batch, instead
-    // of an await (and a timer while waiting for room) per message, or a timer per batch.
-    const tick = (): void => void beat();
+    // While this call waits for core's room, the consumer's one keeper timer heartbeats for it.
     this.beats.add(tick);
-    this.active.add(progress);
+    let last: string | undefined;
     try {
-      // Offsets up to the highest one handed out before came in an earlier fetch (a rebalance or
-      // restart repeats them); per-message comparisons are only needed when this batch overlaps them.
-      const highest = this.highestDispatched.get(partition);
-      const first = batch.messages[0]?.offset;
-      const overlaps = highest !== undefined && first !== undefined && compareOffsets(first, highest) <= 0;
-      let last: string | undefined;
       for (const message of batch.messages) {
         if (this.stopping || heartbeatError !== undefined || !isRunning() || isStale()) break;
-        const index = progress.dispatch();
-        const ack = (): void => void progress.complete(index);
-        const redelivered = overlaps && compareOffsets(message.offset, highest as string) <= 0;
         last = message.offset;
-        const delivery = toDelivery(message, partition, ack, redelivered);
+        const offset = Number(message.offset);
+        if (owner.seen(offset)) continue;
+        owner.dispatch(offset);
+        const delivery = toDelivery(message, partition, () => owner.complete(offset), false);
         if (delivery === undefined) {
-          ack();
+          owner.complete(offset);
           continue;
         }
         const room = deliver(delivery);
         if (room !== undefined) await this.roomFor(room);
       }
-      if (last !== undefined && (highest === undefined || compareOffsets(last, highest) > 0)) this.highestDispatched.set(partition, last);
-      // close() releases the waiters when it gives up on the handlers.
-      while (progress.pending > 0 && !this.abandoned) await progress.settled();
     } finally {
       this.beats.delete(tick);
-      // kafkajs heartbeats and commits the resolved offsets right after this call; let a beat
-      // that is still running finish first so the two never overlap.
       await beating;
-      flush();
-      this.active.delete(progress);
+      // Moves kafkajs' fetch position only: with autoCommit off it never commits it.
+      if (last !== undefined) resolveOffset(last);
     }
     if (heartbeatError !== undefined) throw heartbeatError;
+  }
+
+  /**
+   * Commits every partition up to its first unfinished message, one request at a time. A failure
+   * (rebalance, coordinator moved) is left for the next interval: the commit point only grows.
+   */
+  private commit(): Promise<void> {
+    const consumer = this.consumer;
+    if (!this.config.commit || consumer === undefined) return Promise.resolve();
+    if (this.committing !== undefined) return this.committing;
+    this.lastCommit = Date.now();
+    const offsets: { topic: string; partition: number; offset: string }[] = [];
+    const points: [PartitionProgress, number][] = [];
+    for (const [partition, progress] of this.progress) {
+      const point = progress.commitPoint;
+      if (point === undefined || point === progress.committed) continue;
+      offsets.push({ topic: this.config.topic, partition, offset: String(point) });
+      points.push([progress, point]);
+    }
+    if (offsets.length === 0) return Promise.resolve();
+    this.committing = consumer
+      .commitOffsets(offsets)
+      .then(
+        () => {
+          for (const [progress, point] of points) progress.committed = point;
+        },
+        (error: unknown) => this.config.logger.debug(`switchboard kafka: ${this.config.label} could not commit offsets; retrying at the next interval`, { error: (error as Error).message }),
+      )
+      .finally(() => (this.committing = undefined));
+    return this.committing;
   }
 
   /** Waits for core's room, or until close() gives up on the handlers that would make it. */
@@ -284,9 +291,10 @@ export class GroupConsumer implements ConsumerHandle {
     const waiters = this.joinWaiters;
     this.joinWaiters = [];
     for (const settle of waiters) settle(new ConnectionError('Kafka consumer closed before it joined its group'));
-    for (const progress of this.active) progress.release();
     for (const wake of [...this.roomWaiters]) wake();
-    // disconnect() waits for the running batch call, which commits the resolved offsets, then leaves the group.
+    // Core drained the handlers before calling close(): commit what they finished, then leave the group.
+    await this.committing;
+    await this.commit();
     await this.consumer?.disconnect().catch((error: unknown) => {
       this.config.logger.warn(`switchboard kafka: ${this.config.label} did not disconnect cleanly`, { error: (error as Error).message });
     });

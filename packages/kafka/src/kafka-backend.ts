@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  ConfigError,
   ClosedError,
   ConnectionError,
   parseConfig,
@@ -30,7 +31,7 @@ import { createLogCreator, kafkaLogLevel } from './log-creator.js';
 import { KafkaOptionsSchema, type ResolvedKafkaOptions } from './options.js';
 import { encodePosition } from './position.js';
 import { replayStart } from './replay-start.js';
-import { KafkaRequester, replyFor, requestExpired, withoutReplyHeaders } from './request-reply.js';
+import { KafkaRequester, REPLY_TOPIC_SUFFIX, replyFor, requestExpired, withoutReplyHeaders } from './request-reply.js';
 import { TopicAdmin } from './topic-admin.js';
 
 const HEADER_PREFIX = 'ce_';
@@ -114,7 +115,9 @@ export class KafkaBackend implements Backend {
         timeout,
       ]);
     } catch (error) {
-      await Promise.allSettled([publisher.close(), admin.disconnect()]);
+      // Not awaited: against a listener that never answers, disconnecting waits for kafkajs'
+      // requestTimeout (30 s), and connect() must fail when its own budget says.
+      void Promise.allSettled([publisher.close(), admin.disconnect()]);
       throw translateKafkaError(error, `connecting to ${this.brokers.join(', ')}`);
     } finally {
       clearTimeout(timer);
@@ -135,6 +138,12 @@ export class KafkaBackend implements Backend {
 
   async ensureChannel(setup: ChannelSetup): Promise<void> {
     const { topics } = this.ready;
+    if (setup.name.endsWith(REPLY_TOPIC_SUFFIX)) {
+      throw new ConfigError(
+        `Channel name "${setup.name}" ends in "${REPLY_TOPIC_SUFFIX}", which Kafka request/reply uses for the reply topic of channel ` +
+          `"${setup.name.slice(0, -REPLY_TOPIC_SUFFIX.length)}"; choose another name`,
+      );
+    }
     const declared = setup.options.partitions;
     const partitions = typeof declared === 'number' && Number.isInteger(declared) && declared > 0 ? declared : this.options.partitions;
     await topics.ensureTopic({

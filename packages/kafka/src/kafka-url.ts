@@ -44,9 +44,17 @@ export function parseKafkaUrl(url: string): KafkaEndpoint {
     }
     endpoint.sasl = {
       mechanism: mechanism as (typeof SASL_MECHANISMS)[number],
-      username: decodeURIComponent(user),
-      password: decodeURIComponent(rest.join(':')),
+      username: decodeUserinfo(user, url),
+      password: decodeUserinfo(rest.join(':'), url),
     };
   }
   return endpoint;
+}
+
+function decodeUserinfo(part: string, url: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new ConfigError(`Kafka url "${redactUrl(url)}": the user name or password has a malformed %-escape; encode it with encodeURIComponent`);
+  }
 }

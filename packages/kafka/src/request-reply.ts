@@ -12,9 +12,12 @@ export const REPLY_HEADERS = {
   deadline: 'sb-reply-deadline',
 } as const;
 
+/** Suffix of reply topics; channel names ending in it are refused so no user channel receives replies. */
+export const REPLY_TOPIC_SUFFIX = '.replies';
+
 /** Reply topic of a channel: shared by all requesters, each reading it with its own throwaway group. */
 export function replyTopicOf(channel: string): string {
-  return `${channel}.replies`;
+  return `${channel}${REPLY_TOPIC_SUFFIX}`;
 }
 
 interface PendingRequest {
@@ -66,6 +69,9 @@ export class KafkaRequester {
       }, timeoutMs);
       this.pending.set(correlationId, { resolve, reject, timer });
     });
+    // The timer may fire while the request is still being produced (a broker stall): that
+    // rejection is returned below, and must not count as unhandled meanwhile.
+    reply.catch(() => {});
     try {
       await this.deps.publisher.publish(channel, [request]);
     } catch (error) {

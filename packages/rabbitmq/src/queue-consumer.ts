@@ -1,5 +1,5 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
-import type { ConsumerHandle, Delivery, DeliverFn, Logger } from '@switchboard/core';
+import type { ConsumeOptions, ConsumerHandle, Delivery, DeliverFn, Logger } from '@switchboard/core';
 import { AckBatcher } from './ack-batcher.js';
 import type { RabbitConnection } from './rabbit-connection.js';
 import { translateRabbitError } from './rabbit-errors.js';
@@ -22,7 +22,8 @@ export interface QueueConsumerSpec {
   toDelivery(message: ConsumeMessage, settle: Settler, channel: Channel): Delivery | undefined;
 }
 
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
+// Referenced: a consumer waiting to resume keeps the process alive (the bus is open).
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * One consumer on its own channel, kept alive: after a reconnect it is resumed by the connection's
@@ -44,6 +45,7 @@ export class QueueConsumer implements ConsumerHandle {
     private readonly deliver: DeliverFn,
     private readonly timeoutMs: number,
     private readonly logger: Logger,
+    private readonly status: ConsumeOptions['status'],
   ) {
     this.unregister = connection.onConsumerRecovery(() => this.restart());
   }
@@ -117,6 +119,7 @@ export class QueueConsumer implements ConsumerHandle {
         ...(args !== undefined && { arguments: args }),
       });
       this.consumerTag = reply.consumerTag;
+      this.status({ state: 'live' });
     } catch (error) {
       throw translateRabbitError(error, { endpoint: this.connection.endpoint, operation: `consuming from queue "${queue}" for ${this.spec.label}` });
     }
@@ -126,6 +129,7 @@ export class QueueConsumer implements ConsumerHandle {
     if (message === null) {
       // The broker cancelled the consumer (queue deleted or, for a cluster, its node went away).
       this.logger.warn(`switchboard: RabbitMQ cancelled the consumer of ${this.spec.label}; consuming again`);
+      this.status({ state: 'recovering', error: new Error(`RabbitMQ cancelled the consumer of ${this.spec.label}`) });
       void this.resumeSoon(channel);
       return;
     }
@@ -146,6 +150,7 @@ export class QueueConsumer implements ConsumerHandle {
 
   private onChannelClosed(channel: Channel): void {
     if (this.channel !== channel || this.stopped) return;
+    this.status({ state: 'recovering', error: this.connection.isOpen ? new Error(`RabbitMQ closed the channel of ${this.spec.label}`) : this.connection.lostError() });
     // A lost connection is handled by the recovery hook; a channel-only close is handled here.
     if (this.connection.isOpen) void this.resumeSoon(channel);
   }
@@ -159,6 +164,8 @@ export class QueueConsumer implements ConsumerHandle {
         return;
       } catch (error) {
         this.logger.warn(`switchboard: could not resume ${this.spec.label}`, { error: (error as Error).message });
+        // Still retrying, but nothing arrives until someone fixes what refused it (a deleted queue, a permission).
+        this.status({ state: 'failed', error: error as Error });
       }
     }
   }

@@ -1,6 +1,5 @@
 import {
   ConfigError,
-  MessageTooLargeError,
   parseConfig,
   type Backend,
   type BackendContext,
@@ -28,6 +27,7 @@ import { RabbitOptionsSchema, type RabbitOptions, type RabbitOptionsInput } from
 import { QueueConsumer, type QueueConsumerSpec } from './queue-consumer.js';
 import { rabbitCapabilities, rabbitChannelCapabilities } from './rabbit-capabilities.js';
 import { RabbitConnection } from './rabbit-connection.js';
+import { BrokerSizeLimitError } from './rabbit-errors.js';
 import { RabbitPublisher, type Outgoing } from './rabbit-publisher.js';
 import { RabbitReplier } from './rabbit-replier.js';
 import { RabbitRequester } from './rabbit-requester.js';
@@ -92,6 +92,10 @@ class RabbitBackend implements Backend {
 
   async ensureChannel(setup: ChannelSetup): Promise<void> {
     this.assertOpen();
+    // RabbitMQ reserves amq.* exchange names and answers a declare with ACCESS_REFUSED, which reads like bad credentials.
+    if (setup.name.startsWith('amq.')) {
+      throw new ConfigError(`Channel name "${setup.name}" is reserved on RabbitMQ (amq.* belongs to the broker's own exchanges); choose another name`);
+    }
     await this.topology.ensureChannel(setup);
   }
 
@@ -113,7 +117,7 @@ class RabbitBackend implements Backend {
     try {
       await this.publisher.publish(outgoing);
     } catch (error) {
-      if (error instanceof MessageTooLargeError && error.limitBytes > 0 && error.limitBytes < this.maxMessageBytes) {
+      if (error instanceof BrokerSizeLimitError && error.limitBytes > 0 && error.limitBytes < this.maxMessageBytes) {
         this.maxMessageBytes = error.limitBytes;
         this.logger.warn('switchboard: RabbitMQ max_message_size is lower than the maxMessageBytes option; using the broker\'s limit', { limitBytes: error.limitBytes });
       }
@@ -123,20 +127,20 @@ class RabbitBackend implements Backend {
 
   async consume(channel: string, group: string, options: ConsumeOptions, deliver: DeliverFn): Promise<ConsumerHandle> {
     const topology = await this.channelTopology(channel);
-    return this.startConsumer(groupSpec(this.specContext(), topology, group, options), deliver);
+    return this.startConsumer(groupSpec(this.specContext(), topology, group, options), deliver, options);
   }
 
   async replay(channel: string, from: ReplayFrom, options: ConsumeOptions, deliver: DeliverFn): Promise<ConsumerHandle> {
     const topology = await this.channelTopology(channel);
     if (!topology.replay) throw new ConfigError(`replay() on channel "${channel}": declare requires: { replay: true } so its stream exists`);
-    return this.startConsumer(replaySpec(topology, from, options), deliver);
+    return this.startConsumer(replaySpec(topology, from, options), deliver, options);
   }
 
   async respond(channel: string, options: ConsumeOptions, deliver: DeliverFn): Promise<ConsumerHandle> {
     // Responders read on the publishing connection: their replies go out on it anyway (so a throttled
     // publishing connection stalls them either way), and requests, replies and acks on one socket
     // cost about a quarter less CPU per round trip than spread over two.
-    return this.startConsumer(respondSpec(this.specContext(), channel, options), deliver, this.publishing);
+    return this.startConsumer(respondSpec(this.specContext(), channel, options), deliver, options, this.publishing);
   }
 
   request(channel: string, message: WireMessage, options: RequestOptions): Promise<Delivery> {
@@ -166,9 +170,9 @@ class RabbitBackend implements Backend {
     return this.topology.get(channel) ?? (await this.topology.ensureChannel({ name: channel, requires: {}, groups: [], options: {} }));
   }
 
-  private async startConsumer(spec: QueueConsumerSpec, deliver: DeliverFn, connection = this.consuming): Promise<ConsumerHandle> {
+  private async startConsumer(spec: QueueConsumerSpec, deliver: DeliverFn, options: ConsumeOptions, connection = this.consuming): Promise<ConsumerHandle> {
     this.assertOpen();
-    const consumer = new QueueConsumer(connection, spec, deliver, this.options.operationTimeoutMs, this.logger);
+    const consumer = new QueueConsumer(connection, spec, deliver, this.options.operationTimeoutMs, this.logger, options.status);
     await consumer.start();
     this.consumers.add(consumer);
     return {

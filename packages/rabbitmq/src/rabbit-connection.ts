@@ -18,7 +18,9 @@ function deferred(): Deferred {
   return { promise, resolve };
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
+// Referenced on purpose: while the bus reconnects, its subscriptions and waiting publishes must keep
+// the process alive (an unref'd timer let a subscribe-only worker exit with code 0 on a broker restart).
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Owns the AMQP connection: connects to the first reachable host, and after a drop reconnects with
@@ -59,6 +61,11 @@ export class RabbitConnection {
   /** Why the broker blocks publishers right now (memory or disk alarm), if it does. */
   get blocked(): string | undefined {
     return this.unblocked === undefined ? undefined : (this.blockedReason ?? 'resource alarm');
+  }
+
+  /** Why the connection is down, for consumers reporting that they are recovering. */
+  lostError(): Error {
+    return this.lastError ?? new ConnectionError(`lost the connection to RabbitMQ at ${this.endpoint}`);
   }
 
   get isOpen(): boolean {

@@ -57,7 +57,7 @@ export function translateRabbitError(error: unknown, ctx: ErrorContext): Switchb
   const size = /message size (\d+) is larger than configured max size (\d+)/.exec(text);
   if (size !== null) {
     const [, actual = '0', limit = '0'] = size;
-    return new MessageTooLargeError(
+    return new BrokerSizeLimitError(
       `RabbitMQ at ${ctx.endpoint} refused a ${actual}-byte message: its max_message_size is ${limit} bytes; send a reference instead of the payload, or raise max_message_size and the maxMessageBytes option`,
       Number(actual),
       Number(limit),
@@ -93,3 +93,9 @@ export function translateRabbitError(error: unknown, ctx: ErrorContext): Switchb
   }
   return new SwitchboardError(`${where} failed: ${text}`, { cause: error });
 }
+
+/**
+ * The broker's own `max_message_size` refused a message: the one size refusal that says what the
+ * broker accepts (a header table over AMQP's frame limit says nothing about it).
+ */
+export class BrokerSizeLimitError extends MessageTooLargeError {}

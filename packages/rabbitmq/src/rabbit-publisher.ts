@@ -34,7 +34,8 @@ function headerTableBytes(headers: Record<string, unknown> | undefined): number 
   return size;
 }
 
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
+// Referenced: a publish waiting to be re-sent keeps the process alive until it is confirmed or times out.
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Publishes with publisher confirms, pipelined: the whole batch is written (pausing on 'drain'

@@ -2,6 +2,7 @@ import { afterEach, describe, it } from 'vitest';
 import { resolveBackendFactory, type Bus } from '@switchboard/core';
 import { unreachableReason } from './reachability.js';
 import { createScenarioContext, type ConformanceTarget, type ScenarioContext } from './scenario-context.js';
+import { badInputScenarios } from './scenarios/bad-input.js';
 import { capabilityRefusalScenarios } from './scenarios/capability-refusal.js';
 import { deadLetterScenarios } from './scenarios/dead-letter.js';
 import { delayedDeliveryScenarios } from './scenarios/delayed-delivery.js';
@@ -14,6 +15,7 @@ import { priorityScenarios } from './scenarios/priority.js';
 import { replayScenarios } from './scenarios/replay.js';
 import { requestReplyScenarios } from './scenarios/request-reply.js';
 import { schemaScenarios } from './scenarios/schema.js';
+import { stallScenarios } from './scenarios/stalls.js';
 import { workQueueScenarios } from './scenarios/work-queue.js';
 
 /** Every scenario group, one per capability plus the shared behaviour. */
@@ -31,6 +33,8 @@ export const SCENARIO_GROUPS: readonly ((ctx: ScenarioContext) => void)[] = [
   deadLetterScenarios,
   messageTtlScenarios,
   capabilityRefusalScenarios,
+  badInputScenarios,
+  stallScenarios,
 ];
 
 export interface ConformanceOptions extends ConformanceTarget {

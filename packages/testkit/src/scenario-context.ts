@@ -6,6 +6,7 @@ import {
   type CapabilityName,
   type CapabilityReport,
   type ChannelSpec,
+  type ConnectOptions,
 } from '@switchboard/core';
 
 /** A backend under test. */
@@ -22,6 +23,9 @@ export interface ConformanceTarget {
   deliveryTimeoutMs?: number;
 }
 
+/** Bus options a scenario may set beside its channels (`url` replaces the target's). */
+export type ConnectExtras = Pick<ConnectOptions, 'requestTimeoutMs' | 'closeTimeoutMs' | 'publishTimeoutMs' | 'logger' | 'url'>;
+
 /** What every scenario group receives. */
 export interface ScenarioContext {
   target: ConformanceTarget;
@@ -29,7 +33,7 @@ export interface ScenarioContext {
   report: CapabilityReport;
   supports(capability: CapabilityName): boolean;
   /** Connects a bus that is closed after the scenario. */
-  connect<C extends Record<string, ChannelSpec>>(channels: C, extra?: { requestTimeoutMs?: number; closeTimeoutMs?: number }): Promise<Bus<C>>;
+  connect<C extends Record<string, ChannelSpec>>(channels: C, extra?: ConnectExtras): Promise<Bus<C>>;
   /** A channel or group name no other scenario (or earlier run) uses. */
   unique(prefix: string): string;
   deliveryTimeoutMs: number;
