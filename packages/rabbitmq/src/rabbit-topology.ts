@@ -45,7 +45,7 @@ export class RabbitTopology {
   private readonly delayQueues = new Map<string, { at: number; generation: number }>();
   /** Declares in flight, so a burst of retries into one bucket declares its queue once. */
   private readonly declaring = new Map<string, Promise<void>>();
-  /** Existing queues already checked against what their channel needs (the check takes a few round trips). */
+  /** `<channel>\n<queue>` of existing queues already checked against what that channel needs (a few round trips each). */
   private readonly verified = new Set<string>();
 
   constructor(
@@ -68,8 +68,9 @@ export class RabbitTopology {
     if (!mapping.declareExchange) {
       await verifyExistingExchange(this.runner(), this.logger, mapping.exchange, mapping.exchangeType, `channel "${setup.name}"`, { durable: topology.durable });
     }
-    await this.run(`declaring channel "${setup.name}"`, (channel) => this.declareChannel(channel, topology));
+    // Existing queues first: a missing one is reported as such, not as a failed declare.
     for (const group of topology.groups) await this.verifyGroup(topology, group);
+    await this.run(`declaring channel "${setup.name}"`, (channel) => this.declareChannel(channel, topology));
     this.channels.set(setup.name, topology);
     return topology;
   }
@@ -146,12 +147,13 @@ export class RabbitTopology {
   /** Checks, once per queue, that an existing queue a group maps has what the channel declared. */
   private async verifyGroup(topology: ChannelTopology, group: string): Promise<void> {
     const route = groupRoute(topology.mapping, group);
-    if (route.declare || this.verified.has(route.queue)) return;
+    const key = `${topology.name}\n${route.queue}`;
+    if (route.declare || this.verified.has(key)) return;
     const args: Record<string, NeededArgument> = {};
     if (topology.priority) args['x-max-priority'] = { value: topology.options.maxPriority, why: `declares priority with maxPriority ${topology.options.maxPriority}` };
     if (topology.orderedByKey) args['x-single-active-consumer'] = { value: true, why: 'declares orderedByKey, which needs a single active consumer (true)' };
     await verifyExistingQueue(this.runner(), this.logger, route.queue, `group "${group}" of channel "${topology.name}"`, { durable: topology.durable, args });
-    this.verified.add(route.queue);
+    this.verified.add(key);
   }
 
   private async declareGroup(channel: Channel, topology: ChannelTopology, route: GroupRoute): Promise<void> {
