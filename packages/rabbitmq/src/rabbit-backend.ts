@@ -103,7 +103,8 @@ class RabbitBackend implements Backend {
     const outgoing: Outgoing[] = [];
     for (const message of messages) {
       const routingKey = publishRoutingKey(mapping, message.key);
-      if (Buffer.byteLength(routingKey) > MAX_NAME_BYTES) {
+      // A UTF-16 unit is at most 3 UTF-8 bytes: only long keys need counting.
+      if (routingKey.length * 3 > MAX_NAME_BYTES && Buffer.byteLength(routingKey) > MAX_NAME_BYTES) {
         throw new ConfigError(`key "${routingKey.slice(0, 40)}…" on channel "${channel}" is its routing key, and AMQP routing keys are at most ${MAX_NAME_BYTES} bytes: use a shorter key`);
       }
       if (message.delayMs !== undefined && message.delayMs > 0) {

@@ -78,8 +78,8 @@ export class RabbitTopology {
   /** Declares a subscriber group's queue (idempotent), or checks the existing one it maps, and remembers it for reconnects. */
   async ensureGroup(topology: ChannelTopology, group: string): Promise<string> {
     const route = groupRoute(topology.mapping, group);
-    await this.run(`declaring queue "${route.queue}"`, (channel) => this.declareGroup(channel, topology, route));
     await this.verifyGroup(topology, group);
+    await this.run(`declaring queue "${route.queue}"`, (channel) => this.declareGroup(channel, topology, route));
     topology.groups.add(group);
     return route.queue;
   }

@@ -75,6 +75,22 @@ describe.skipIf(skip !== undefined)(`rabbitmq refuses existing topology that doe
     await bus.close();
   });
 
+  it('a group subscribing to a direct exchange without bindings is refused, the mapped groups keep working', async () => {
+    const name = other.name('direct');
+    const bus = await connect({ url: RABBIT_URL, channels: { [name]: { options: { rabbitmq: { exchange: { name, type: 'direct' }, groups: { a: { bindings: ['k'] } } } } } } });
+    try {
+      await expect(bus.channel(name).subscribe('b', () => {})).rejects.toThrow(/group "b" .*a direct exchange routes exact keys only, so the group needs bindings/);
+      const got: unknown[] = [];
+      await bus.channel(name).subscribe('a', (m) => void got.push(m.payload));
+      await bus.channel(name).publish('hit', { key: 'k' });
+      await bus.channel(name).publish('miss', { key: 'other' });
+      await bus.channel(name).publish('end', { key: 'k' });
+      await expect.poll(() => got, { timeout: 10_000 }).toEqual(['hit', 'end']);
+    } finally {
+      await bus.close();
+    }
+  });
+
   it('a mapping that cannot work fails before any broker traffic, naming the field', async () => {
     const message = await refusal({ [other.name('c')]: { options: { rabbitmq: { exchange: { type: 'direct' }, groups: { g: { bindings: [{ headers: { a: '1' } }] } } } } } });
     expect(message).toMatch(/rabbitmq\.groups\.g\.bindings: header matches need a headers exchange/);

@@ -116,6 +116,31 @@ describe.skipIf(skip !== undefined)(`rabbitmq on existing topology, next to a pl
     await other.declare((channel) => channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } }));
   });
 
+  it('retries and dead letters of a group on an existing queue go through Switchboard\'s own queues, back into that queue', async () => {
+    const queue = other.name('owned');
+    await other.declare((channel) => channel.assertQueue(queue, { durable: true }));
+    const name = other.name('retry');
+    const bus = await open({ [name]: { requires: { deadLetter: true }, options: { rabbitmq: { groups: { legacy: { queue } } } } } });
+    const dead: unknown[] = [];
+    await bus.channel(`${name}.dead`).subscribe('ops', (m) => void dead.push(m.payload));
+    const handled: Seen[] = [];
+    await bus.channel(name).subscribe(
+      'legacy',
+      (m) => {
+        handled.push({ payload: m.payload, key: m.key, attempt: m.attempt });
+        if (m.payload === 'poison' || (m.payload === 'flaky' && m.attempt === 1)) throw new Error('fails');
+      },
+      { retry: { maxAttempts: 2, initialDelayMs: 50, jitter: 0 } },
+    );
+    await other.publish('', queue, 'flaky', { contentType: 'text/plain' });
+    await other.publish('', queue, 'poison', { contentType: 'text/plain' });
+    await waitFor(() => dead.length === 1, { message: 'the poison message dead-lettered' });
+    await waitFor(() => handled.some((m) => m.payload === 'flaky' && m.attempt === 2));
+    expect(dead).toEqual(['poison']);
+    expect(handled.filter((m) => m.payload === 'poison').map((m) => m.attempt)).toEqual([1, 2]);
+    await waitFor(async () => (await other.messageCount(queue)) === 0, { message: 'the existing queue drained' });
+  });
+
   it('a direct exchange: exact keys per group, a channel with a fixed routing key, and a delay that keeps its key', async () => {
     const exchange = other.name('direct');
     await other.declare((channel) => channel.assertExchange(exchange, 'direct', { durable: true }));
