@@ -41,8 +41,8 @@ async function rabbitParity(name) {
     const confirm = await connection.createConfirmChannel();
     await raw.publishConfirmed(confirm, name, '', name, [makePayload(2)]);
     const channel = await connection.createChannel();
-    const first = await channel.get(`${name}.bench`, { noAck: true });
-    const second = await channel.get(`${name}.bench`, { noAck: true });
+    const first = await channel.get(`${name}:bench`, { noAck: true });
+    const second = await channel.get(`${name}:bench`, { noAck: true });
     if (!first || !second) throw new Error('parity: messages not found in the group queue');
     return compare('rabbitmq', shapeOfAmqp(first), shapeOfAmqp(second));
   } finally {

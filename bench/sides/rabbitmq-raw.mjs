@@ -35,8 +35,8 @@ export function publishConfirmed(channel, exchange, routingKey, type, payloads) 
 /** The topology @switchboard/rabbitmq declares for a channel with one group. */
 export async function declareChannel(channel, name) {
   await channel.assertExchange(name, 'fanout', { durable: true });
-  await channel.assertQueue(`${name}.${GROUP}`, { durable: true, arguments: {} });
-  await channel.bindQueue(`${name}.${GROUP}`, name, '');
+  await channel.assertQueue(`${name}:${GROUP}`, { durable: true, arguments: {} });
+  await channel.bindQueue(`${name}:${GROUP}`, name, '');
 }
 
 /** Fills the group queue of `name` with `count` messages (untimed set-up, shared by A and B). */
@@ -56,7 +56,7 @@ export async function prefill(name, count) {
 export async function cleanup(name) {
   const connection = await amqp.connect(RABBIT_URL, SOCKET);
   try {
-    for (const queue of [`${name}.${GROUP}`, `${name}~requests`, `${name}.dead.parked`]) {
+    for (const queue of [`${name}:${GROUP}`, `${name}~requests`, `${name}.dead:parked`]) {
       const channel = await connection.createChannel();
       channel.on('error', () => {});
       await channel.deleteQueue(queue).catch(() => {});
@@ -81,7 +81,7 @@ export async function createSide({ name }) {
   const consumeGroup = async (onPayload) => {
     const channel = await connection.createChannel();
     await channel.prefetch(SETTINGS.rabbitmq.prefetch);
-    await channel.consume(`${name}.${GROUP}`, (message) => {
+    await channel.consume(`${name}:${GROUP}`, (message) => {
       void message.properties.headers['cloudEvents:id'];
       onPayload(message.content);
       channel.ack(message);

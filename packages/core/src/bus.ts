@@ -94,7 +94,7 @@ class SwitchboardBus implements ChannelHost {
       }
       parseConfig(ChannelNameSchema, name, `channel name "${name}"`);
       resolved = parseConfig(ChannelSpecSchema, spec, `declaration of channel "${name}"`);
-      const { plan, problems } = planChannel(this.adapter, name, resolved.requires);
+      const { plan, problems } = planChannel(this.adapter, name, resolved.requires, resolved.options);
       if (problems.length > 0) throw capabilityError(this.adapter.name, problems);
       this.specs.set(name, resolved);
       this.plans.set(name, plan);
@@ -168,7 +168,12 @@ export async function connect<const C extends Record<string, ChannelSpec> = {}>(
       : isBackendFactory(given)
         ? given.create({ url: config.url, options: config.options, logger })
         : given;
-  const plans = checkChannels(backend, Object.fromEntries(Object.entries(config.channels).map(([name, spec]) => [name, spec.requires])));
+  const channels = Object.entries(config.channels);
+  const plans = checkChannels(
+    backend,
+    Object.fromEntries(channels.map(([name, spec]) => [name, spec.requires])),
+    Object.fromEntries(channels.map(([name, spec]) => [name, spec.options])),
+  );
   await backend.connect();
   const bus = new SwitchboardBus(backend, config, plans);
   try {

@@ -58,6 +58,18 @@ describe('capability planning', () => {
     ]);
   });
 
+  it("passes each channel's backend options to the per-channel report", () => {
+    const seen: unknown[] = [];
+    const rabbit = reportOnlyBackend('rabbitmq', (channel, _requires, options) => {
+      seen.push([channel, options]);
+      return options?.['exchangeType'] === 'topic' ? { fanout: { support: 'native', detail: 'topic: groups get what their bindings match' } } : {};
+    });
+    const plans = checkChannels(rabbit, { a: { fanout: true }, b: { fanout: true } }, { a: { exchangeType: 'topic' } });
+    expect(plans.get('a')?.capabilities.fanout?.detail).toBe('topic: groups get what their bindings match');
+    expect(plans.get('b')?.capabilities.fanout?.detail).toBe('rabbitmq fanout detail');
+    expect(seen).toEqual([['a', { exchangeType: 'topic' }], ['b', undefined]]);
+  });
+
   it('ignores capabilities declared false', () => {
     expect(planChannel(kafka, 'x', { priority: false }).problems).toEqual([]);
   });

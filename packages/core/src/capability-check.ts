@@ -24,8 +24,8 @@ export interface ChannelPlan {
 }
 
 /** The backend's report for one channel, with its per-channel adjustments (conflicts) applied. */
-export function channelReport(backend: Backend, channel: string, requires: Requirements): CapabilityReport {
-  const overrides = backend.channelCapabilities?.(channel, requires);
+export function channelReport(backend: Backend, channel: string, requires: Requirements, options?: Record<string, unknown>): CapabilityReport {
+  const overrides = backend.channelCapabilities?.(channel, requires, options);
   return overrides === undefined ? backend.capabilities : { ...backend.capabilities, ...overrides };
 }
 
@@ -41,8 +41,9 @@ export function planChannel(
   backend: Backend,
   channel: string,
   requires: Requirements,
+  options?: Record<string, unknown>,
 ): { plan: ChannelPlan; problems: CapabilityProblem[] } {
-  const report = channelReport(backend, channel, requires);
+  const report = channelReport(backend, channel, requires, options);
   const plan: ChannelPlan = { channel, capabilities: {} };
   const problems: CapabilityProblem[] = [];
   for (const name of CAPABILITY_NAMES) {
@@ -80,11 +81,15 @@ export function capabilityError(backendName: string, problems: CapabilityProblem
 }
 
 /** Plans every channel and throws one CapabilityError listing every problem on every channel. */
-export function checkChannels(backend: Backend, channels: Record<string, Requirements>): Map<string, ChannelPlan> {
+export function checkChannels(
+  backend: Backend,
+  channels: Record<string, Requirements>,
+  options: Record<string, Record<string, unknown>> = {},
+): Map<string, ChannelPlan> {
   const plans = new Map<string, ChannelPlan>();
   const problems: CapabilityProblem[] = [];
   for (const [channel, requires] of Object.entries(channels)) {
-    const result = planChannel(backend, channel, requires);
+    const result = planChannel(backend, channel, requires, options[channel]);
     plans.set(channel, result.plan);
     problems.push(...result.problems);
   }

@@ -116,9 +116,11 @@ export interface Backend {
   readonly maxMessageBytes?: number;
   /**
    * Per-channel view: the same report, adjusted for what this channel declared together (for
-   * example, RabbitMQ streams cannot be priority queues). Default: `capabilities`.
+   * example, RabbitMQ streams cannot be priority queues), and for the channel's backend options
+   * (`options`, as declared: e.g. a mapping onto existing topology changes what a capability
+   * means). May throw ConfigError for options it cannot accept. Default: `capabilities`.
    */
-  channelCapabilities?(channel: string, requires: Requirements): Partial<Record<CapabilityName, CapabilitySupport>>;
+  channelCapabilities?(channel: string, requires: Requirements, options?: Record<string, unknown>): Partial<Record<CapabilityName, CapabilitySupport>>;
 
   /** Open connections. Rejects with ConnectionError / AuthError / ConfigError. */
   connect(): Promise<void>;

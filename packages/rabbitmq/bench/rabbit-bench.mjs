@@ -121,7 +121,7 @@ results.rawAmqplibConsumeCpuMicrosPerMsg = cpuPerMessage(process.cpuUsage(rawCpu
 await rawConsumer.close();
 await raw.deleteQueue(q);
 const cleanup = await model.createChannel();
-await cleanup.deleteQueue(`${name}.g`);
+await cleanup.deleteQueue(`${name}:g`);
 await cleanup.deleteExchange(name);
 await model.close();
 

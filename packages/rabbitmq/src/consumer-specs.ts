@@ -37,8 +37,21 @@ function baseDelivery(wire: WireMessage, message: ConsumeMessage, settle: Settle
   return delivery;
 }
 
+/**
+ * A message another service published to a key-routed exchange the channel maps carries no key
+ * header; its routing key is its key, as it is for the channel's own publishers. The channel's
+ * default routing key (what unkeyed messages get) means "no key".
+ */
+function keyFromRoutingKey(topology: ChannelTopology, message: ConsumeMessage, wire: WireMessage): void {
+  const { routing, exchange } = topology.mapping;
+  if (wire.key !== undefined || routing.from !== 'key' || message.fields.exchange !== exchange) return;
+  const routingKey = message.fields.routingKey;
+  if (routingKey !== '' && routingKey !== routing.fallback) wire.key = routingKey;
+}
+
 /** A subscriber group: its durable queue, retries through per-group delay queues. */
 export function groupSpec(ctx: SpecContext, topology: ChannelTopology, group: string, options: ConsumeOptions): QueueConsumerSpec {
+  const keyFromRoute = topology.mapping.routing.from === 'key';
   return {
     label: `group "${group}" of channel "${topology.name}"`,
     // With priority the broker must hold the backlog to order it: no more unacked than handlers.
@@ -50,13 +63,14 @@ export function groupSpec(ctx: SpecContext, topology: ChannelTopology, group: st
         settle.ack();
         return undefined;
       }
+      if (keyFromRoute) keyFromRoutingKey(topology, message, received.wire);
       const delivery = baseDelivery(received.wire, message, settle);
       // orderedByKey keeps retries in place (core retries in-process) so later messages of the key wait.
       if (!options.orderedByKey) {
         delivery.retryLater = async (delayMs, headers) => {
           const expiresAt = expiresAtOf(message, received);
           const delay = Math.min(Math.max(0, Math.round(delayMs)), MAX_DELAY_MS);
-          const queue = await ctx.topology.ensureDelayQueue(topology.name, group, delayBucket(delay));
+          const queue = await ctx.topology.ensureDelayQueue(topology, group, delayBucket(delay));
           const wire: WireMessage = { ...received.wire, headers };
           await ctx.publisher.publish([
             { exchange: '', routingKey: queue, channel: topology.name, plan: toPublish(wire, { delayMs: delay, ...(expiresAt !== undefined && { expiresAt }) }) },

@@ -5,3 +5,5 @@
 export { backendFactory, createRabbitBackend } from './rabbit-backend.js';
 export { RabbitOptionsSchema, RabbitChannelOptionsSchema, BROKER_DEFAULT_MAX_MESSAGE_BYTES } from './options.js';
 export type { RabbitOptions, RabbitOptionsInput, RabbitChannelOptions } from './options.js';
+export { RabbitTopologyMappingSchema, EXCHANGE_TYPES } from './topology-mapping.js';
+export type { RabbitTopologyMappingInput, ExchangeType } from './topology-mapping.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RabbitTopologyMappingSchema } from './topology-mapping.js';
 
 /** RabbitMQ's own default for `max_message_size` (3.8+): 128 MiB. */
 export const BROKER_DEFAULT_MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
@@ -45,7 +46,8 @@ export type RabbitOptions = z.output<typeof RabbitOptionsSchema>;
 
 /**
  * Per-channel options (`channels.x.options`). Keys this backend does not know are ignored, not
- * rejected, so one declaration can carry options for several backends.
+ * rejected, so one declaration can carry options for several backends; the `rabbitmq` key (the
+ * topology mapping) is RabbitMQ's alone and rejects unknown keys.
  */
 export const RabbitChannelOptionsSchema = z.object({
   /** Highest priority level of the group queues (`x-max-priority`), from the channel spec. */
@@ -59,6 +61,8 @@ export const RabbitChannelOptionsSchema = z.object({
    * Default: on for `<channel>.dead`, so no dead letter is lost before someone subscribes.
    */
   keepUnrouted: z.boolean().optional(),
+  /** Maps the channel onto an existing (or hand-shaped) exchange, routing keys, bindings and queues. */
+  rabbitmq: RabbitTopologyMappingSchema.optional(),
 });
 
 export type RabbitChannelOptions = z.output<typeof RabbitChannelOptionsSchema>;

@@ -32,8 +32,9 @@ import { RabbitPublisher, type Outgoing } from './rabbit-publisher.js';
 import { RabbitReplier } from './rabbit-replier.js';
 import { RabbitRequester } from './rabbit-requester.js';
 import { RabbitTopology, type ChannelTopology } from './rabbit-topology.js';
-import { exchangeName } from './topology-names.js';
-import { HEADER_PREFIX, toPublish } from './wire-properties.js';
+import { publishRoutingKey, routesByKey } from './topology-mapping.js';
+import { delayExchangeName, MAX_NAME_BYTES } from './topology-names.js';
+import { DELAY_BUCKET_HEADER, HEADER_PREFIX, toPublish } from './wire-properties.js';
 
 /**
  * The RabbitMQ backend. Two AMQP connections, as RabbitMQ advises: when the broker throttles a
@@ -76,8 +77,8 @@ class RabbitBackend implements Backend {
     this.replier = new RabbitReplier(this.publishing, options.operationTimeoutMs, logger);
   }
 
-  channelCapabilities(_channel: string, requires: Requirements): Partial<Record<CapabilityName, CapabilitySupport>> {
-    return rabbitChannelCapabilities(this.capabilities, requires);
+  channelCapabilities(channel: string, requires: Requirements, options?: Record<string, unknown>): Partial<Record<CapabilityName, CapabilitySupport>> {
+    return rabbitChannelCapabilities(this.capabilities, channel, requires, options ?? {});
   }
 
   async connect(): Promise<void> {
@@ -102,16 +103,30 @@ class RabbitBackend implements Backend {
   async publish(channel: string, messages: WireMessage[]): Promise<void> {
     this.assertOpen();
     const topology = await this.channelTopology(channel);
+    const { mapping } = topology;
     const outgoing: Outgoing[] = [];
     for (const message of messages) {
+      const routingKey = publishRoutingKey(mapping, message.key);
+      // A UTF-16 unit is at most 3 UTF-8 bytes: only long keys need counting.
+      if (routingKey.length * 3 > MAX_NAME_BYTES && Buffer.byteLength(routingKey) > MAX_NAME_BYTES) {
+        throw new ConfigError(`key "${routingKey.slice(0, 40)}…" on channel "${channel}" is its routing key, and AMQP routing keys are at most ${MAX_NAME_BYTES} bytes: use a shorter key`);
+      }
       if (message.delayMs !== undefined && message.delayMs > 0) {
         if (message.delayMs > MAX_DELAY_MS) {
           throw new ConfigError(`delayMs ${message.delayMs} on channel "${channel}" exceeds RabbitMQ's emulated maximum of ${MAX_DELAY_MS} ms (ten days); schedule longer delays in a database`);
         }
-        const queue = await this.topology.ensureDelayQueue(topology.name, undefined, delayBucket(message.delayMs));
-        outgoing.push({ exchange: '', routingKey: queue, channel, plan: toPublish(message, { delayMs: message.delayMs }) });
+        const bucket = delayBucket(message.delayMs);
+        const queue = await this.topology.ensureDelayQueue(topology, undefined, bucket);
+        const plan = toPublish(message, { delayMs: message.delayMs });
+        if (routesByKey(mapping.exchangeType)) {
+          // Through the delay exchange, so the routing key the channel's exchange routes by survives the delay.
+          (plan.options.headers as Record<string, unknown>)[DELAY_BUCKET_HEADER] = String(bucket);
+          outgoing.push({ exchange: delayExchangeName(channel), routingKey, channel, plan });
+        } else {
+          outgoing.push({ exchange: '', routingKey: queue, channel, plan });
+        }
       } else {
-        outgoing.push({ exchange: exchangeName(channel), routingKey: '', channel, plan: toPublish(message) });
+        outgoing.push({ exchange: mapping.exchange, routingKey, channel, plan: toPublish(message) });
       }
     }
     try {

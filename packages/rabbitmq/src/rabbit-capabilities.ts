@@ -1,5 +1,8 @@
-import { isDeclared, type CapabilityName, type CapabilityReport, type CapabilitySupport, type Requirements } from '@switchboard/core';
+import { isDeclared, parseConfig, type CapabilityName, type CapabilityReport, type CapabilitySupport, type Requirements } from '@switchboard/core';
 import { MAX_BUCKETS, MAX_DELAY_MS, MAX_LATENESS_PERCENT } from './delay-buckets.js';
+import { mappingCapabilities } from './mapping-capabilities.js';
+import { RabbitChannelOptionsSchema } from './options.js';
+import { resolveMapping } from './topology-mapping.js';
 
 /** What this backend does, capability by capability; the conformance suite proves each claim. */
 export function rabbitCapabilities(): CapabilityReport {
@@ -53,9 +56,21 @@ export function rabbitCapabilities(): CapabilityReport {
 
 /**
  * Per-channel adjustments: single-active-consumer (for `orderedByKey`) stops members of a group
- * from sharing work, and a stream replays in publish order whatever the priority.
+ * from sharing work, a stream replays in publish order whatever the priority, and a mapping onto
+ * other topology (`options.rabbitmq`) changes what groups receive. Throws ConfigError for invalid
+ * channel options, so a bad mapping fails `connect()` before any broker traffic.
  */
-export function rabbitChannelCapabilities(base: CapabilityReport, requires: Requirements): Partial<Record<CapabilityName, CapabilitySupport>> {
+export function rabbitChannelCapabilities(
+  base: CapabilityReport,
+  channel: string,
+  requires: Requirements,
+  options: Record<string, unknown> = {},
+): Partial<Record<CapabilityName, CapabilitySupport>> {
+  const parsed = parseConfig(RabbitChannelOptionsSchema, options, `RabbitMQ options of channel "${channel}"`);
+  return mappingCapabilities(base, conflicts(base, requires), resolveMapping(channel, parsed.rabbitmq));
+}
+
+function conflicts(base: CapabilityReport, requires: Requirements): Partial<Record<CapabilityName, CapabilitySupport>> {
   const overrides: Partial<Record<CapabilityName, CapabilitySupport>> = {};
   if (isDeclared(requires, 'orderedByKey') && isDeclared(requires, 'workQueue')) {
     overrides.workQueue = {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AuthError, ConfigError, ConnectionError, MessageTooLargeError, SwitchboardError } from '@switchboard/core';
 import { isConnectionLoss, translateRabbitError } from './rabbit-errors.js';
 
-const ctx = { endpoint: 'app@rabbit:5672', operation: 'declaring queue "orders.billing"' };
+const ctx = { endpoint: 'app@rabbit:5672', operation: 'declaring queue "orders:billing"' };
 const amqp = (code: number | string, message: string): Error => Object.assign(new Error(message), { code });
 
 describe('translateRabbitError', () => {
@@ -11,9 +11,19 @@ describe('translateRabbitError', () => {
     [new Error('Expected ConnectionOpenOk; got <ConnectionClose channel:0>'), AuthError, /vhost/],
     [amqp(403, 'Operation failed: QueueDeclare; 403 (ACCESS-REFUSED) with message "ACCESS_REFUSED - access to queue denied"'), AuthError, /permission/],
     [
-      amqp(406, `Operation failed: QueueDeclare; 406 (PRECONDITION-FAILED) with message "PRECONDITION_FAILED - inequivalent arg 'x-max-priority' for queue 'orders.billing' in vhost '/': received '7' but current is '5'"`),
+      amqp(406, `Operation failed: QueueDeclare; 406 (PRECONDITION-FAILED) with message "PRECONDITION_FAILED - inequivalent arg 'x-max-priority' for queue 'orders:billing' in vhost '/': received '7' but current is '5'"`),
       ConfigError,
-      /queue "orders.billing" already exists with x-max-priority = '5', but this channel declares '7'/,
+      /queue "orders:billing" already exists with x-max-priority = '5', but this channel declares '7'/,
+    ],
+    [
+      amqp(406, `Operation failed: ExchangeDeclare; 406 (PRECONDITION-FAILED) with message "PRECONDITION_FAILED - inequivalent arg 'type' for exchange 'orders' in vhost '/': received 'fanout' but current is 'topic'"`),
+      ConfigError,
+      /exchange "orders" already exists with type = 'topic', but this channel declares 'fanout': delete the exchange \(rabbitmqadmin delete exchange name='orders' .*rabbitmqctl eval 'rabbit_exchange:delete\(rabbit_misc:r\(<<"\/">>, exchange, <<"orders">>\), false, <<"cli">>\)\.'\).*declare: false/,
+    ],
+    [
+      amqp(406, `Operation failed: QueueDeclare; 406 (PRECONDITION-FAILED) with message "PRECONDITION_FAILED - inequivalent arg 'durable' for queue 'orders:billing' in vhost 'shop': received 'true' but current is 'false'"`),
+      ConfigError,
+      /rabbitmqctl delete_queue -p 'shop' 'orders:billing'/,
     ],
     [amqp(406, 'Channel closed by server: 406 (PRECONDITION-FAILED) with message "PRECONDITION_FAILED - message size 2097152 is larger than configured max size 1048576"'), MessageTooLargeError, /max_message_size is 1048576/],
     [new RangeError('Encoded field table (headers or arguments) exceeds the 65536 byte encoding buffer'), MessageTooLargeError, /headers/],
@@ -26,6 +36,8 @@ describe('translateRabbitError', () => {
     expect(translated.message).toMatch(message);
     expect(translated.cause).toBe(error);
     expect(translated.retriable).toBe(type === ConnectionError);
+    // RabbitMQ 3.x's rabbitmqctl has no such command.
+    expect(translated.message).not.toContain('delete_exchange');
   });
 
   it('passes Switchboard errors through and wraps the rest as SB_BACKEND', () => {

@@ -4,7 +4,7 @@ import { AuthError, ConfigError, ConnectionError, MessageTooLargeError, Switchbo
 export interface ErrorContext {
   /** `user@host:port/vhost`, never the password. */
   endpoint: string;
-  /** The operation, e.g. `declaring queue orders.billing`. */
+  /** The operation, e.g. `declaring queue orders:billing`. */
   operation?: string;
 }
 
@@ -32,6 +32,19 @@ export function isConnectionLoss(error: unknown): boolean {
   // amqplib raises these without a code; its wording is the only signal at this boundary.
   const text = textOf(error);
   return (error as Error | null)?.name === 'IllegalOperationError' || /channel (closed|ended)|connection (closed|ended)|socket closed|ETIMEDOUT|heartbeat/i.test(text);
+}
+
+/**
+ * How to delete a queue or exchange by hand. RabbitMQ 3.x's rabbitmqctl has `delete_queue` but no
+ * exchange command: exchanges go through the management plugin (rabbitmqadmin, the UI) or `eval`.
+ */
+function deleteHint(kind: 'queue' | 'exchange', name: string, vhost: string): string {
+  const p = vhost === '/' ? '' : ` -p '${vhost}'`;
+  if (kind === 'queue') return `delete the queue, dropping its messages (rabbitmqctl delete_queue${p} '${name}')`;
+  return (
+    `delete the exchange (rabbitmqadmin${vhost === '/' ? '' : ` -V '${vhost}'`} delete exchange name='${name}' or the management UI, with the management plugin; ` +
+    `or rabbitmqctl eval 'rabbit_exchange:delete(rabbit_misc:r(<<"${vhost}">>, exchange, <<"${name}">>), false, <<"cli">>).')`
+  );
 }
 
 /** Converts an amqplib / socket error into Switchboard's typed errors. Never includes a password. */
@@ -67,12 +80,13 @@ export function translateRabbitError(error: unknown, ctx: ErrorContext): Switchb
   if (error instanceof RangeError && /field table/.test(text)) {
     return new MessageTooLargeError(`${where} failed: the message headers do not fit in one AMQP frame (${text}); move large values from headers into the body`, 0, 0, { cause: error });
   }
-  const inequivalent = /inequivalent arg '([^']+)' for (queue|exchange) '([^']+)' in vhost '[^']*': received (.*) but current is (.*)"?$/.exec(text);
+  const inequivalent = /inequivalent arg '([^']+)' for (queue|exchange) '([^']+)' in vhost '([^']*)': received (.*) but current is (.*)"?$/.exec(text);
   if (inequivalent !== null) {
-    const [, arg, kind, name, received, current] = inequivalent;
+    const [, arg, kind, name = '', vhost = '/', received, current] = inequivalent;
     return new ConfigError(
       `RabbitMQ ${kind} "${name}" already exists with ${arg} = ${String(current).replace(/"$/, '')}, but this channel declares ${received}: ` +
-        `delete the ${kind} (rabbitmqctl delete_${kind} ${name}) or change the channel declaration to match`,
+        `${deleteHint(kind as 'queue' | 'exchange', name, vhost)}, change the channel declaration to match, ` +
+        'or map the existing one as it is (options.rabbitmq, declare: false)',
       { cause: error },
     );
   }

@@ -13,6 +13,11 @@ export const EXPIRES_HEADER = 'x-switchboard-expires-at';
 
 /** Headers the broker adds on its own; they are not the application's and must not be re-published. */
 const BROKER_HEADER = /^x-(death|first-death-|last-death-|stream-|switchboard-)/;
+/**
+ * Picks the delay queue on a key-routed channel's delay exchange. Not `x-` prefixed: a headers
+ * exchange ignores binding arguments that are. Dropped on receipt like the broker's own headers.
+ */
+export const DELAY_BUCKET_HEADER = 'switchboard-delay-bucket';
 
 export interface PublishPlan {
   content: Buffer;
@@ -84,6 +89,7 @@ export function fromDelivery(message: ConsumeMessage): Received {
     if (name === KEY_HEADER) key = headerText(value);
     else if (name === EXPIRES_HEADER) expiresAt = Number(value);
     else if (name === 'x-stream-offset') offset = Number(value);
+    else if (name === DELAY_BUCKET_HEADER) continue;
     // Most headers do not start with `x-`: skip the pattern for them (this runs per header, per message).
     else if (name.charCodeAt(0) !== 120 || name.charCodeAt(1) !== 45 || !BROKER_HEADER.test(name)) headers[name] = typeof value === 'string' ? value : headerText(value);
   }

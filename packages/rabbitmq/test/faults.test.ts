@@ -66,14 +66,14 @@ describe.skipIf(skip !== undefined)(`rabbitmq faults${skip === undefined ? '' : 
       const error = await caught(connect({ url: RABBIT_URL, channels: { [channel]: { requires: { priority: true }, maxPriority: 7, groups: ['g'] } } }));
       expect(error).toBeInstanceOf(ConfigError);
       expect(error.message).toContain('x-max-priority');
-      expect(error.message).toContain(`${channel}.g`);
+      expect(error.message).toContain(`${channel}:g`);
       // The failed declare closed only its throwaway channel: the same bus keeps working.
       const bus = await connect({ url: RABBIT_URL, channels: { [channel]: { requires: { priority: true }, maxPriority: 5, groups: ['g'] } } });
       const other = bus.channel(unique('after'), {});
       await other.publish('still fine');
       await bus.close();
     } finally {
-      await deleteQueues(`${channel}.g`);
+      await deleteQueues(`${channel}:g`);
     }
   });
 
@@ -122,7 +122,7 @@ describe.skipIf(skip !== undefined)(`rabbitmq faults${skip === undefined ? '' : 
       }
     } finally {
       rabbitmqctl('eval', 'application:set_env(rabbit, max_message_size, 134217728).');
-      await deleteQueues(`${channel}.g`);
+      await deleteQueues(`${channel}:g`);
     }
   });
 
@@ -142,7 +142,7 @@ describe.skipIf(skip !== undefined)(`rabbitmq faults${skip === undefined ? '' : 
     } finally {
       rabbitmqctl('set_vm_memory_high_watermark', '0.4');
       await bus.close();
-      await deleteQueues(`${channel}.g`);
+      await deleteQueues(`${channel}:g`);
     }
   });
 

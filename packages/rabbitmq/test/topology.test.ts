@@ -26,14 +26,14 @@ describe.skipIf(skip !== undefined)(`rabbitmq topology and delivery${skip === un
 
   it('keeps dead letters in the "parked" group of <channel>.dead until someone subscribes', async () => {
     const name = unique('dl');
-    queues.push(`${name}.g`, `${name}.dead.parked`);
+    queues.push(`${name}:g`, `${name}.dead:parked`);
     const bus = await open({ [name]: { requires: { deadLetter: true }, groups: ['g'] } });
     await bus.channel(name).subscribe('g', () => {
       throw new Error('always fails');
     }, { retry: { maxAttempts: 2, initialDelayMs: 10 } });
     await bus.channel(name).publish({ n: 1 });
     // Nobody listens on the dead channel yet: the message must wait in its parked queue.
-    await waitFor(() => /\b1\b/.test(rabbitmqctl('list_queues', 'name', 'messages').split('\n').find((l) => l.startsWith(`${name}.dead.parked`)) ?? ''), {
+    await waitFor(() => /\b1\b/.test(rabbitmqctl('list_queues', 'name', 'messages').split('\n').find((l) => l.startsWith(`${name}.dead:parked`)) ?? ''), {
       timeoutMs: 15_000,
       intervalMs: 200,
       message: 'the dead letter parked',
@@ -46,7 +46,7 @@ describe.skipIf(skip !== undefined)(`rabbitmq topology and delivery${skip === un
 
   it('an undeclared group receives only what is published after it first subscribed', async () => {
     const name = unique('late');
-    queues.push(`${name}.late`);
+    queues.push(`${name}:late`);
     const bus = await open({ [name]: {} });
     await bus.channel(name).publish('before');
     const got: unknown[] = [];
@@ -58,7 +58,7 @@ describe.skipIf(skip !== undefined)(`rabbitmq topology and delivery${skip === un
 
   it('a retry waits in a delay queue, not in a prefetch slot: later messages flow meanwhile', async () => {
     const name = unique('retry');
-    queues.push(`${name}.g`);
+    queues.push(`${name}:g`);
     const bus = await open({ [name]: { groups: ['g'] } });
     const order: string[] = [];
     let failedOnce = false;
@@ -73,14 +73,14 @@ describe.skipIf(skip !== undefined)(`rabbitmq topology and delivery${skip === un
     for (let i = 0; i < 5; i++) await bus.channel(name).publish(`ok-${i}`);
     await waitFor(() => order.includes('poison#2'), { message: 'the retried message' });
     expect(order).toEqual(['ok-0#1', 'ok-1#1', 'ok-2#1', 'ok-3#1', 'ok-4#1', 'poison#2']);
-    const retryQueue = rabbitmqctl('list_queues', 'name', 'arguments').split('\n').find((l) => l.startsWith(`${name}.g~retry-`));
+    const retryQueue = rabbitmqctl('list_queues', 'name', 'arguments').split('\n').find((l) => l.startsWith(`${name}:g~retry-`));
     expect(retryQueue).toMatch(/x-expires/);
     expect(retryQueue).toMatch(/x-dead-letter-routing-key/);
   });
 
   it('orderedByKey: one active consumer per group, and the standby takes over when it leaves', async () => {
     const name = unique('sac');
-    queues.push(`${name}.g`);
+    queues.push(`${name}:g`);
     const bus = await open({ [name]: { requires: { orderedByKey: true }, groups: ['g'] } });
     const a: string[] = [];
     const b: string[] = [];
@@ -96,7 +96,7 @@ describe.skipIf(skip !== undefined)(`rabbitmq topology and delivery${skip === un
 
   it('priority and replay on one channel: the stream sits beside the priority queues', async () => {
     const name = unique('prio-replay');
-    queues.push(`${name}.g`, `${name}~stream`);
+    queues.push(`${name}:g`, `${name}~stream`);
     const bus = await open({ [name]: { requires: { priority: true, replay: true }, groups: ['g'] } });
     const channel = bus.channel(name) as unknown as Channel<{ requires: { priority: true; replay: true } }>;
     for (let p = 0; p < 5; p++) await channel.publish(`p${p}`, { priority: p });
@@ -112,13 +112,13 @@ describe.skipIf(skip !== undefined)(`rabbitmq topology and delivery${skip === un
 
   it('a consumer whose queue was deleted under it declares it again and keeps consuming', async () => {
     const name = unique('deleted');
-    queues.push(`${name}.g`);
+    queues.push(`${name}:g`);
     const bus = await open({ [name]: { groups: ['g'] } });
     const got: string[] = [];
     await bus.channel(name).subscribe('g', (m) => void got.push(String(m.payload)));
     const model = await amqpConnect(RABBIT_URL);
     const channel = await model.createChannel();
-    await channel.deleteQueue(`${name}.g`);
+    await channel.deleteQueue(`${name}:g`);
     await model.close();
     await waitFor(
       async () => {
