@@ -151,9 +151,16 @@ export class ChannelRuntime {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (this.ready) return this.batcher.add(wire);
+    if (this.ready) {
+      try {
+        this.host.adapter.checkMessage?.(this.name, wire);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return this.batcher.add(wire);
+    }
     // The first publish waits for the channel's topology; the deadline covers that wait too.
-    return this.batcher.afterReady(this.whenReady(), wire);
+    return this.batcher.afterReady(this.whenReady().then(() => this.host.adapter.checkMessage?.(this.name, wire)), wire);
   }
 
   /** Resolves once every publish issued so far has settled (close() waits for it, bounded). */
@@ -248,7 +255,10 @@ export class ChannelRuntime {
     // The backend times the request out itself (with its own explanation); this bound only makes
     // sure no backend path (a stalled topology declare or publish) outlives the caller's timeout.
     const reply = await withDeadline(
-      this.whenReady().then(() => request.call(this.host.adapter, this.name, wire, { timeoutMs })),
+      this.whenReady().then(() => {
+        this.host.adapter.checkMessage?.(this.name, wire);
+        return request.call(this.host.adapter, this.name, wire, { timeoutMs });
+      }),
       timeoutMs + REQUEST_GUARD_MS,
       () => new TimeoutError(`No reply on channel "${this.name}" within ${timeoutMs} ms (timeoutMs)`),
     );

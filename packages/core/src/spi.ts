@@ -126,6 +126,13 @@ export interface Backend {
   connect(): Promise<void>;
   /** Create / check broker topology for a channel. Idempotent. */
   ensureChannel(setup: ChannelSetup): Promise<void>;
+  /**
+   * Optional: refuse one message the broker could not take (a routing key too long, a delay past
+   * the backend's maximum) by throwing a typed error. Core calls it for each message before it
+   * joins a batch, after the channel's topology exists, so a bad value fails only its own publish
+   * and never a batch it shares with others. Synchronous and cheap: it runs once per message.
+   */
+  checkMessage?(channel: string, message: WireMessage): void;
   /** Publish and resolve once the broker confirmed every message. */
   publish(channel: string, messages: WireMessage[]): Promise<void>;
   /** Start a subscriber-group consumer. Resolves once a message published afterwards will reach it. */

@@ -28,7 +28,7 @@ import { QueueConsumer, type QueueConsumerSpec } from './queue-consumer.js';
 import { rabbitCapabilities, rabbitChannelCapabilities } from './rabbit-capabilities.js';
 import { RabbitConnection } from './rabbit-connection.js';
 import { BrokerSizeLimitError } from './rabbit-errors.js';
-import { RabbitPublisher, type Outgoing } from './rabbit-publisher.js';
+import { checkHeaderTable, RabbitPublisher, type Outgoing } from './rabbit-publisher.js';
 import { RabbitReplier } from './rabbit-replier.js';
 import { RabbitRequester } from './rabbit-requester.js';
 import { RabbitTopology, type ChannelTopology } from './rabbit-topology.js';
@@ -100,21 +100,29 @@ class RabbitBackend implements Backend {
     await this.topology.ensureChannel(setup);
   }
 
+  /** Per-message limits, checked by core before the message joins a batch (a refusal here fails only this publish). */
+  checkMessage(channel: string, message: WireMessage): void {
+    const mapping = this.topology.get(channel)?.mapping;
+    const routingKey = mapping === undefined ? '' : publishRoutingKey(mapping, message.key);
+    // A UTF-16 unit is at most 3 UTF-8 bytes: only long keys need counting.
+    if (routingKey.length * 3 > MAX_NAME_BYTES && Buffer.byteLength(routingKey) > MAX_NAME_BYTES) {
+      throw new ConfigError(`key "${routingKey.slice(0, 40)}…" on channel "${channel}" is its routing key, and AMQP routing keys are at most ${MAX_NAME_BYTES} bytes: use a shorter key`);
+    }
+    if (message.delayMs !== undefined && message.delayMs > MAX_DELAY_MS) {
+      throw new ConfigError(`delayMs ${message.delayMs} on channel "${channel}" exceeds RabbitMQ's emulated maximum of ${MAX_DELAY_MS} ms (ten days); schedule longer delays in a database`);
+    }
+    checkHeaderTable(message.headers, channel);
+  }
+
   async publish(channel: string, messages: WireMessage[]): Promise<void> {
     this.assertOpen();
     const topology = await this.channelTopology(channel);
     const { mapping } = topology;
     const outgoing: Outgoing[] = [];
     for (const message of messages) {
+      // Core ran checkMessage() on each of these already; the dead-letter path relies on the publisher's own checks.
       const routingKey = publishRoutingKey(mapping, message.key);
-      // A UTF-16 unit is at most 3 UTF-8 bytes: only long keys need counting.
-      if (routingKey.length * 3 > MAX_NAME_BYTES && Buffer.byteLength(routingKey) > MAX_NAME_BYTES) {
-        throw new ConfigError(`key "${routingKey.slice(0, 40)}…" on channel "${channel}" is its routing key, and AMQP routing keys are at most ${MAX_NAME_BYTES} bytes: use a shorter key`);
-      }
       if (message.delayMs !== undefined && message.delayMs > 0) {
-        if (message.delayMs > MAX_DELAY_MS) {
-          throw new ConfigError(`delayMs ${message.delayMs} on channel "${channel}" exceeds RabbitMQ's emulated maximum of ${MAX_DELAY_MS} ms (ten days); schedule longer delays in a database`);
-        }
         const bucket = delayBucket(message.delayMs);
         const queue = await this.topology.ensureDelayQueue(topology, undefined, bucket);
         const plan = toPublish(message, { delayMs: message.delayMs });

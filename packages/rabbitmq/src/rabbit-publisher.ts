@@ -37,6 +37,25 @@ function headerTableBytes(headers: Record<string, unknown> | undefined): number 
 // Referenced: a publish waiting to be re-sent keeps the process alive until it is confirmed or times out.
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Refuses headers that cannot fit AMQP's header table (amqplib would fail the whole write). */
+export function checkHeaderTable(headers: Record<string, unknown> | undefined, channel: string): void {
+  // Hot path: a UTF-16 unit is at most 3 UTF-8 bytes, so counting exactly is only needed near the limit.
+  let bound = 4;
+  for (const name in headers) {
+    const value = headers[name];
+    bound += 14 + 3 * (name.length + (typeof value === 'string' ? value.length : 0));
+  }
+  if (bound <= HEADER_TABLE_LIMIT) return;
+  const bytes = headerTableBytes(headers);
+  if (bytes > HEADER_TABLE_LIMIT) {
+    throw new MessageTooLargeError(
+      `Message headers of ${bytes} bytes on channel "${channel}" exceed the ${HEADER_TABLE_LIMIT}-byte AMQP header limit; move large values from headers into the body`,
+      bytes,
+      HEADER_TABLE_LIMIT,
+    );
+  }
+}
+
 /**
  * Publishes with publisher confirms, pipelined: the whole batch is written (pausing on 'drain'
  * when amqplib's buffer is full), then every confirm is awaited. Messages whose confirm did not
@@ -54,16 +73,7 @@ export class RabbitPublisher {
   ) {}
 
   async publish(messages: Outgoing[]): Promise<void> {
-    for (const message of messages) {
-      const bytes = headerTableBytes(message.plan.options.headers as Record<string, unknown> | undefined);
-      if (bytes > HEADER_TABLE_LIMIT) {
-        throw new MessageTooLargeError(
-          `Message headers of ${bytes} bytes on channel "${message.channel}" exceed the ${HEADER_TABLE_LIMIT}-byte AMQP header limit; move large values from headers into the body`,
-          bytes,
-          HEADER_TABLE_LIMIT,
-        );
-      }
-    }
+    for (const message of messages) checkHeaderTable(message.plan.options.headers as Record<string, unknown> | undefined, message.channel);
     const deadline = Date.now() + this.timeoutMs;
     let pending = messages;
     for (let round = 0; ; round++) {
