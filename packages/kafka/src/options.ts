@@ -62,7 +62,7 @@ export const KafkaOptionsSchema = z.strictObject({
   rebalanceTimeoutMs: z.number().int().min(1).default(60_000),
   /** Fetch long-poll time: bounds delivery latency on an idle topic and how fast `close()` returns. */
   maxWaitTimeMs: z.number().int().min(0).default(500),
-  /** How often a consumer commits finished offsets while it works through a long batch (always at its end). */
+  /** How often a consumer commits its finished offsets (up to the first unfinished one per partition), and once more at close. */
   commitIntervalMs: z.number().int().min(10).default(1000),
   /** Bytes fetched per partition per request (kafkajs `maxBytesPerPartition`). */
   maxBytesPerPartition: z.number().int().min(1024).default(1_048_576),

@@ -58,6 +58,42 @@ export function lifecycleScenarios(ctx: ScenarioContext): void {
       release();
     });
 
+    it('bus.close() waits for publishes issued before it, even the first one of a declared channel', async () => {
+      const ch = ctx.unique('close-publish');
+      // The reader connects first: an embedded broker lives as long as one bus uses it.
+      const reader = await ctx.connect({ [ch]: { groups: ['g'] } });
+      const bus = await ctx.connect({ [ch]: { groups: ['g'] } });
+      const issued = Array.from({ length: 200 }, (_, n) => bus.channel(ch).publish({ n }));
+      await bus.close();
+      const results = await Promise.allSettled(issued);
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+      const recorder = new Recorder();
+      await reader.channel(ch).subscribe('g', recorder.handler);
+      await recorder.waitForCount(200, { timeoutMs: ctx.deliveryTimeoutMs });
+    });
+
+    it('close() starts no new handler once called: what was buffered goes back to the broker', async () => {
+      const ch = ctx.unique('close-stop');
+      const bus = await ctx.connect({ [ch]: { groups: ['g'] } });
+      for (let n = 0; n < 20; n++) await bus.channel(ch).publish({ n });
+      let started = 0;
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const sub = await bus.channel(ch).subscribe('g', async () => {
+        started++;
+        await gate;
+      }, { concurrency: 2 });
+      await waitFor(() => started === 2, { timeoutMs: ctx.deliveryTimeoutMs, message: 'two handlers running' });
+      const closing = sub.close();
+      release();
+      await closing;
+      expect(started).toBe(2);
+      // Nothing was lost: the other 18 (and none of the 2 finished) come to the next subscriber.
+      const recorder = new Recorder();
+      await bus.channel(ch).subscribe('g', recorder.handler);
+      await recorder.waitForCount(18, { timeoutMs: ctx.deliveryTimeoutMs });
+    });
+
     it('after bus.close(), publish and subscribe throw ClosedError and close() is idempotent', async () => {
       const ch = ctx.unique('closed');
       const bus = await ctx.connect({ [ch]: {} });
