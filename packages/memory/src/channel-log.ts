@@ -12,7 +12,12 @@ export class ChannelLog {
   private next = 0;
   private lastAt = -Infinity;
 
-  constructor(public retention: number) {}
+  constructor(private retention: number) {}
+
+  /** Keeps at least `retention` messages from now on (a bus declared replay on a channel that had none). */
+  retainAtLeast(retention: number): void {
+    if (retention > this.retention) this.retention = retention;
+  }
 
   get firstSeq(): number {
     return this.first;
@@ -28,6 +33,11 @@ export class ChannelLog {
     // Timestamp replay binary-searches log time; a clock stepping back must not break that.
     if (message.at < this.lastAt) message.at = this.lastAt;
     this.lastAt = message.at;
+    // Nothing to keep on a channel nobody replays: the message only gets its position.
+    if (this.retention === 0 && this.entries.length === 0) {
+      this.first = this.next;
+      return;
+    }
     this.entries.push(message);
     while (this.entries.length > this.retention) {
       this.entries.shift();

@@ -1,4 +1,5 @@
 import {
+  isDeclared,
   CapabilityError,
   ClosedError,
   ConfigError,
@@ -67,7 +68,8 @@ export class MemoryBackend implements Backend {
     if (retention !== undefined && !(Number.isInteger(retention) && (retention as number) >= 0)) {
       throw new ConfigError(`channel "${setup.name}": options.retention must be an integer >= 0 (messages the memory backend retains for replay)`);
     }
-    const channel = this.live().channel(setup.name, retention as number | undefined);
+    const replays = isDeclared(setup.requires, 'replay');
+    const channel = this.live().channel(setup.name, replays ? ((retention as number | undefined) ?? this.live().retention) : undefined);
     // Declared groups exist from now on and keep every message until their first subscriber.
     for (const group of setup.groups) channel.group(group);
   }

@@ -33,13 +33,17 @@ export class MemoryBroker implements ChannelHost {
     });
   }
 
-  /** The channel, created on first use. `retention` applies only when it is created. */
+  /**
+   * The channel, created on first use. History is kept only for channels declared with replay
+   * (`retention` given): retaining every channel's last messages cost half the throughput of a
+   * plain channel, for history nobody reads. A later declaration can raise it, never lower it.
+   */
   channel(name: string, retention?: number): MemoryChannel {
     let channel = this.channels.get(name);
     if (channel === undefined) {
-      channel = new MemoryChannel(name, retention ?? this.retention, this);
+      channel = new MemoryChannel(name, retention ?? 0, this);
       this.channels.set(name, channel);
-    }
+    } else if (retention !== undefined) channel.log.retainAtLeast(retention);
     return channel;
   }
 

@@ -18,7 +18,7 @@ const OWN: Record<CapabilityName, string> = {
   orderedByKey: 'In-process: group queues are FIFO, a key in flight stays with one member, and core runs one handler per key at a time.',
   priority: 'In-process: waiting messages leave highest priority first (0..255), FIFO within a level.',
   requestReply: 'In-process: requests go to competing responders and replies straight back; no responder fails at once.',
-  replay: 'In-process: each channel retains its last `retention` messages; replay reads from earliest, a position or a timestamp, then continues live.',
+  replay: 'In-process: a channel declared with replay retains its last `retention` messages from then on (other channels keep none); replay reads from earliest, a position or a timestamp, then continues live.',
   delayedDelivery: 'In-process: a timer queue holds the message until delayMs has passed.',
   deadLetter: 'In-process: dead letters go to <channel>.dead, a channel like any other.',
   messageTtl: 'In-process: a message past ttlMs is never delivered and is dropped from the head of group queues by a timer.',
