@@ -64,19 +64,16 @@ export function checkOptionsObject(value: unknown, what: string): void {
 }
 
 /**
- * Runs `encode` and turns the TypeError of an unserialisable payload (BigInt, a circular
- * structure, a function, a symbol, a throwing toJSON) into a SchemaError: nothing was sent.
+ * The error for a payload `encodeMessage` threw on: the TypeError of an unserialisable payload
+ * (BigInt, a circular structure, a function, a symbol, a throwing toJSON) becomes a SchemaError,
+ * nothing was sent. (Called from a catch rather than wrapping the call: no closure per publish.)
  */
-export function encodingPayload<T>(channel: string, encode: () => T): T {
-  try {
-    return encode();
-  } catch (error) {
-    if (SwitchboardError.is(error)) throw error;
-    throw new SchemaError(
-      `Payload on channel "${channel}" cannot be encoded: ${(error as Error)?.message ?? String(error)}. ` +
-        'Send JSON-serialisable data (no BigInt, functions, symbols or cycles), a Buffer, or declare a codec',
-      [],
-      { cause: error },
-    );
-  }
+export function unencodable(channel: string, error: unknown): Error {
+  if (SwitchboardError.is(error)) return error;
+  return new SchemaError(
+    `Payload on channel "${channel}" cannot be encoded: ${(error as Error)?.message ?? String(error)}. ` +
+      'Send JSON-serialisable data (no BigInt, functions, symbols or cycles), a Buffer, or declare a codec',
+    [],
+    { cause: error },
+  );
 }

@@ -12,7 +12,7 @@ import { ActiveSubscription } from './subscription.js';
 import { StatusTracker } from './subscription-status.js';
 import type { BasePublishOptions, Handler, Message, ReplayFromOption, SubscribeOptions, Subscription, SubscriptionStatus } from './types.js';
 import { validatePayload, type SafeParser } from './validation.js';
-import { checkHandler, checkHeaders, checkKey, checkMs, checkOptionsObject, checkText, encodingPayload } from './argument-checks.js';
+import { checkHandler, checkHeaders, checkKey, checkMs, checkOptionsObject, checkText, unencodable } from './argument-checks.js';
 
 /** What a channel needs from the bus that owns it. */
 export interface ChannelHost {
@@ -88,7 +88,12 @@ export class ChannelRuntime {
 
   private encode(payload: unknown, options: AnyPublishOptions | undefined, what: 'published' | 'request'): WireMessage {
     const checked = this.schema === undefined ? payload : validatePayload(this.schema, payload, this.name, what);
-    const wire = encodingPayload(this.name, () => encodeMessage(checked, this.host.source, options?.type ?? this.name, this.prefix, options));
+    let wire: WireMessage;
+    try {
+      wire = encodeMessage(checked, this.host.source, options?.type ?? this.name, this.prefix, options);
+    } catch (error) {
+      throw unencodable(this.name, error);
+    }
     const limit = this.host.adapter.maxMessageBytes;
     if (limit !== undefined) {
       let size = wire.body.length + (wire.key?.length ?? 0);

@@ -20,7 +20,8 @@ export class Dispatcher<T extends { key?: string }> {
   private readonly highWater: number;
   private waiters: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
-  private readonly done: (item: T) => void;
+  /** Completion of a message without a key in play: one bound function, no closure per message. */
+  private readonly doneUnkeyed: () => void;
   private stopped = false;
 
   constructor(
@@ -30,7 +31,7 @@ export class Dispatcher<T extends { key?: string }> {
   ) {
     // Enough buffered work to keep every slot busy between two broker fetches, and no more.
     this.highWater = Math.max(concurrency * 2, 32);
-    this.done = (item) => this.finish(item);
+    this.doneUnkeyed = () => this.finish(undefined);
   }
 
   /** Messages accepted and not yet finished. */
@@ -92,8 +93,13 @@ export class Dispatcher<T extends { key?: string }> {
       const item = this.ready[this.head] as T;
       this.ready[this.head++] = undefined;
       this.active++;
-      // `run` settles its own errors; `done` runs either way so a slot is never lost.
-      this.run(item).then(() => this.done(item), () => this.done(item));
+      // `run` settles its own errors; completion runs either way so a slot is never lost.
+      const key = this.orderedByKey ? item.key : undefined;
+      if (key === undefined) this.run(item).then(this.doneUnkeyed, this.doneUnkeyed);
+      else {
+        const done = (): void => this.finish(key);
+        this.run(item).then(done, done);
+      }
     }
     if (this.head === this.ready.length) {
       this.ready.length = 0;
@@ -111,10 +117,9 @@ export class Dispatcher<T extends { key?: string }> {
     for (const wake of waiters) wake();
   }
 
-  private finish(item: T): void {
+  private finish(key: string | undefined): void {
     this.active--;
     this.pending--;
-    const key = this.orderedByKey ? item.key : undefined;
     if (key !== undefined) {
       const waiting = this.claimed.get(key);
       const next = waiting?.shift();
