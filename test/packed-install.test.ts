@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // An application installed from the packed packages (not workspace links) can resolve the memory
-// backend from the URL alone, with npm's hoisted layout and with pnpm's strict one.
+// backend from the URL alone, with npm's hoisted layout and with pnpm's strict one (no hoisting at
+// all, started from another directory: core finds the backend from the application's entry script).
 const root = join(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'switchboard-pack-'));
 const tarballs: Record<string, string> = {};
@@ -66,7 +67,7 @@ describe('packed packages in a fresh application', () => {
 
   it('work when installed with pnpm (strict layout)', () => {
     const dir = makeApp('pnpm');
-    execFileSync('pnpm', ['install', '--ignore-workspace', '--reporter=silent'], { cwd: dir, stdio: 'pipe', timeout: 120_000, env });
-    checkResults(execFileSync('node', ['app.mjs'], { cwd: dir, encoding: 'utf8', timeout: 60_000, env }));
+    execFileSync('pnpm', ['install', '--ignore-workspace', '--reporter=silent', '--config.hoist=false'], { cwd: dir, stdio: 'pipe', timeout: 120_000, env });
+    checkResults(execFileSync('node', [join(dir, 'app.mjs')], { cwd: tmpdir(), encoding: 'utf8', timeout: 60_000, env }));
   });
 });
