@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 const root = join(import.meta.dirname, '..');
 const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 
-describe.each(['core', 'memory', 'testkit', 'rabbitmq', 'kafka'])('@switchboard/%s package', (pkg) => {
+describe.each(['core', 'memory', 'testkit', 'rabbitmq', 'kafka', 'cli'])('@switchboard/%s package', (pkg) => {
   const dir = join(root, 'packages', pkg);
 
   it('is publint clean', () => {

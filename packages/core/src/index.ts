@@ -27,7 +27,7 @@ export type {
 } from './capabilities.js';
 export { planChannel, channelReport } from './capability-check.js';
 export type { ChannelPlan, PlannedCapability } from './capability-check.js';
-export { parseConfig, RetrySchema, CHANNEL_NAME_PATTERN } from './config.js';
+export { parseConfig, RetrySchema, ChannelSpecSchema, ChannelNameSchema, CHANNEL_NAME_PATTERN } from './config.js';
 export type { RetryOptions, RetryPolicy } from './config.js';
 export { backoffDelay } from './retry.js';
 export { encodeMessage, decodeMessage, deadLetterInfo, HEADERS, CONTENT_TYPE_HEADER } from './envelope.js';
@@ -35,6 +35,7 @@ export type { DeadLetterInfo, EncodeOptions } from './envelope.js';
 export { silentLogger } from './logger.js';
 export type { Logger } from './logger.js';
 export { SCHEME_BACKENDS, schemeOf, resolveBackendFactory } from './resolve-backend.js';
+export type { ResolveBackendOptions } from './resolve-backend.js';
 export type {
   Backend,
   BackendContext,
