@@ -5,5 +5,5 @@ import shared from '../../tsup.config.js';
 // `shims` gives the CommonJS build an import.meta.url, which finds the package's own files.
 export default defineConfig([
   { ...shared, shims: true },
-  { ...shared, entry: { bin: 'src/bin.ts' }, format: ['esm'], dts: false, clean: false },
+  { ...shared, entry: { bin: 'src/bin.ts' }, format: ['esm'], clean: false, onSuccess: undefined },
 ]);

@@ -6,13 +6,17 @@ export type Outcome = 'native' | 'emulated' | 'degraded' | 'refused';
 
 /** One declared capability of one channel, as a backend would serve it. */
 export interface CapabilityOutcome {
+  /** The capability. */
   capability: CapabilityName;
+  /** What the channel declared. */
   required: Requirement;
+  /** What it gets on the backend. */
   outcome: Outcome;
   /** The backend's support level behind the outcome. */
   support: 'native' | 'emulated' | 'unsupported';
   /** The backend's sentence on how it is done, or why not (the refusal reason). */
   detail: string;
+  /** Numbers that bound it, from the backend's report. */
   limits?: Record<string, number | string | boolean>;
   /** Refused only: the shipped backends that would satisfy the requirement. */
   satisfiedBy?: string[];
@@ -20,10 +24,13 @@ export interface CapabilityOutcome {
 
 /** Every channel checked against one backend. */
 export interface CheckResult {
+  /** The URL checked, credentials removed. */
   url: string;
+  /** The backend's name. */
   backend: string;
   /** True when no channel is refused anything. */
   ok: boolean;
+  /** Per channel, its declared capabilities in the canonical order. */
   channels: Record<string, CapabilityOutcome[]>;
 }
 

@@ -1,7 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ChannelNameSchema, ChannelSpecSchema, ConfigError, parseConfig, type ChannelSpec } from '@switchboard/core';
+import { ConfigError, validateChannels, type ChannelSpec } from '@switchboard/core';
+
+/** Fields of an application's package.json that document titles use. */
+export interface PackageInfo {
+  /** Package name. */
+  name?: string;
+  /** Package version. */
+  version?: string;
+  /** Package description. */
+  description?: string;
+}
 
 /** An application's declarations, read from its module without connecting anything. */
 export interface Declarations {
@@ -18,7 +28,7 @@ export interface Declarations {
   /** CloudEvents `source` from an exported config. */
   source?: string;
   /** `name` and `version` of the package.json nearest the module, for document titles. */
-  packageInfo?: { name?: string; version?: string; description?: string };
+  packageInfo?: PackageInfo;
 }
 
 const CONNECT_KEYS = new Set(['url', 'backend', 'channels', 'options', 'logger', 'source', 'closeTimeoutMs', 'requestTimeoutMs']);
@@ -32,7 +42,7 @@ function isConnectConfig(value: unknown): value is { channels: Record<string, un
   return isRecord(value) && isRecord(value['channels']) && Object.keys(value).every((key) => CONNECT_KEYS.has(key));
 }
 
-function nearestPackage(file: string): Declarations['packageInfo'] {
+function nearestPackage(file: string): PackageInfo | undefined {
   for (let dir = dirname(file); ; dir = dirname(dir)) {
     const candidate = join(dir, 'package.json');
     if (existsSync(candidate)) {
@@ -82,13 +92,8 @@ export async function loadDeclarations(modulePath: string, cwd = process.cwd()):
     );
   }
   const config = isConnectConfig(found.value) ? found.value : { channels: found.value as Record<string, unknown> };
-  const channels: Record<string, ChannelSpec> = {};
-  for (const [name, spec] of Object.entries(config.channels)) {
-    parseConfig(ChannelNameSchema, name, `channel name "${name}" in ${absolute}`);
-    // Validated for the errors; the original is kept because it holds the application's zod schemas.
-    parseConfig(ChannelSpecSchema, spec, `declaration of channel "${name}" in ${absolute}`);
-    channels[name] = spec as ChannelSpec;
-  }
+  // The declarations as written (not the parsed copies): they hold the application's zod schemas.
+  const channels: Record<string, ChannelSpec> = validateChannels(config.channels, absolute);
   const packageInfo = nearestPackage(absolute);
   return {
     modulePath: absolute,

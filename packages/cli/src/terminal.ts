@@ -1,18 +1,26 @@
-import type { Writable } from 'node:stream';
+/** A writable stream, and what the terminal behind it can show (as `process.stdout` tells). */
+export interface OutputStream {
+  /** Writes text. */
+  write(text: string): unknown;
+  /** True on a terminal. */
+  isTTY?: boolean;
+  /** Whether the terminal shows colours. */
+  hasColors?: () => boolean;
+}
 
 /** Where the command writes, and what the terminal behind it can show. */
 export interface CommandIo {
   /** Results: the text report, JSON or the AsyncAPI document. */
-  stdout: Writable & { isTTY?: boolean; hasColors?: () => boolean };
+  stdout: OutputStream;
   /** Diagnostics and progress. */
-  stderr: Writable & { isTTY?: boolean; hasColors?: () => boolean };
+  stderr: OutputStream;
   /** Environment for `NO_COLOR` / `FORCE_COLOR`. */
   env: Record<string, string | undefined>;
   /** Directory relative module paths start from. */
   cwd: string;
 }
 
-type Stream = CommandIo['stdout'];
+type Stream = OutputStream;
 
 /**
  * Colour only where a person reads it: a TTY that has colours, unless `NO_COLOR` is set;

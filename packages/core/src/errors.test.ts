@@ -52,7 +52,8 @@ describe('errors', () => {
 
   it('keeps instanceof across copies of core (a CommonJS app and the ESM backend it loads)', async () => {
     // The query string makes the module loader evaluate errors.ts a second time: a second copy.
-    const other = (await import('./errors.js?second-copy')) as typeof import('./errors.js');
+    const secondCopy = './errors.js?second-copy';
+    const other = (await import(secondCopy)) as typeof import('./errors.js');
     expect(other.NoResponderError).not.toBe(NoResponderError);
     const error: unknown = new other.NoResponderError('nobody home');
     expect(error instanceof NoResponderError).toBe(true);

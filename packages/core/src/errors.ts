@@ -1,18 +1,30 @@
 /** Every stable error code Switchboard throws. Codes never change meaning once published. */
 export const ERROR_CODES = {
+  /** {@link ConfigError}: invalid options or declarations. */
   config: 'SB_CONFIG',
+  /** {@link CapabilityError}: the backend lacks a declared capability. */
   capability: 'SB_CAPABILITY',
+  /** {@link SchemaError}: a payload fails its channel's schema. */
   schema: 'SB_SCHEMA',
+  /** {@link TimeoutError}: an operation did not finish in time. */
   timeout: 'SB_TIMEOUT',
+  /** {@link ClosedError}: use after `close()`. */
   closed: 'SB_CLOSED',
+  /** {@link ConnectionError}: the broker is unreachable or the connection dropped. */
   connection: 'SB_CONNECTION',
+  /** {@link AuthError}: the broker refused the credentials. */
   auth: 'SB_AUTH',
+  /** {@link MessageTooLargeError}: over the broker's message size limit. */
   messageTooLarge: 'SB_MESSAGE_TOO_LARGE',
+  /** {@link NoResponderError}: a request nobody can receive. */
   noResponder: 'SB_NO_RESPONDER',
+  /** {@link RemoteError}: the responder's handler threw. */
   remote: 'SB_REMOTE',
+  /** Plain {@link SwitchboardError}: a broker error with no more specific class. */
   backend: 'SB_BACKEND',
 } as const;
 
+/** One of the stable codes in {@link ERROR_CODES}. */
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 
 /** Own property of every Switchboard error, whichever copy of core created it. */
@@ -34,7 +46,9 @@ function brandClass(target: { readonly code: ErrorCode }): void {
 
 const ordinaryInstanceOf = Function.prototype[Symbol.hasInstance];
 
+/** Options every Switchboard error constructor takes. */
 export interface SwitchboardErrorOptions {
+  /** The underlying error (a broker client's, a ZodError), kept as `error.cause`. */
   cause?: unknown;
   /** Whether repeating the same operation later can succeed (a broker restart) or not (bad input). */
   retriable?: boolean;
@@ -42,9 +56,13 @@ export interface SwitchboardErrorOptions {
 
 /** Base of every error Switchboard throws. Match on `code`, never on the message text. */
 export class SwitchboardError extends Error {
+  /** The code every instance of this class carries. */
   static readonly code: ErrorCode = ERROR_CODES.backend;
+  /** Stable code (`SB_*`) to match on. */
   readonly code: ErrorCode;
+  /** Whether repeating the operation later can succeed (a broker restart) or not (bad input). */
   readonly retriable: boolean;
+  /** Marks Switchboard errors across copies of core; see {@link SwitchboardError.is}. @internal */
   readonly [brand] = true;
 
   constructor(message: string, options: SwitchboardErrorOptions & { code?: ErrorCode } = {}) {
@@ -89,11 +107,17 @@ export class ConfigError extends SwitchboardError {
   }
 }
 
+/** One unmet requirement of one channel. */
 export interface CapabilityProblem {
+  /** The channel that declared it. */
   channel: string;
+  /** The capability, e.g. `priority`. */
   capability: string;
+  /** What the channel required. */
   required: true | 'native' | 'preferred';
+  /** What the backend reports for it on this channel. */
   support: 'native' | 'emulated' | 'unsupported';
+  /** The backend's own sentence on why (its report's `detail`). */
   reason: string;
   /** Backends whose report satisfies this requirement. */
   satisfiedBy: string[];
@@ -105,6 +129,7 @@ export class CapabilityError extends SwitchboardError {
   static {
     brandClass(this);
   }
+  /** Every unmet requirement on every channel, not only the first. */
   readonly problems: CapabilityProblem[];
   constructor(message: string, problems: CapabilityProblem[] = [], options: SwitchboardErrorOptions = {}) {
     super(message, options);
@@ -112,8 +137,11 @@ export class CapabilityError extends SwitchboardError {
   }
 }
 
+/** One validation failure of a payload. */
 export interface SchemaIssue {
+  /** Where in the payload, e.g. `['items', 0, 'sku']`. */
   path: (string | number)[];
+  /** What is wrong there. */
   message: string;
 }
 
@@ -123,6 +151,7 @@ export class SchemaError extends SwitchboardError {
   static {
     brandClass(this);
   }
+  /** Every validation failure, from the schema. */
   readonly issues: SchemaIssue[];
   constructor(message: string, issues: SchemaIssue[] = [], options: SwitchboardErrorOptions = {}) {
     super(message, options);
@@ -171,7 +200,9 @@ export class MessageTooLargeError extends SwitchboardError {
   static {
     brandClass(this);
   }
+  /** The limit the message exceeded. */
   readonly limitBytes: number;
+  /** The message's size (body plus headers). */
   readonly sizeBytes: number;
   constructor(message: string, sizeBytes: number, limitBytes: number, options: SwitchboardErrorOptions = {}) {
     super(message, options);

@@ -27,7 +27,8 @@ export type {
 } from './capabilities.js';
 export { planChannel, channelReport } from './capability-check.js';
 export type { ChannelPlan, PlannedCapability } from './capability-check.js';
-export { parseConfig, RetrySchema, ChannelSpecSchema, ChannelNameSchema, CHANNEL_NAME_PATTERN } from './config.js';
+export { parseConfig, RetrySchema, CHANNEL_NAME_PATTERN } from './config.js';
+export { validateChannels } from './validate-declarations.js';
 export type { RetryOptions, RetryPolicy } from './config.js';
 export { backoffDelay } from './retry.js';
 export { encodeMessage, decodeMessage, deadLetterInfo, HEADERS, CONTENT_TYPE_HEADER } from './envelope.js';
@@ -65,6 +66,7 @@ export type {
   ReplayApi,
   ReplayFromOption,
   ReportedCapability,
+  ReportedEntry,
   RequestReplyApi,
   SubscribeOptions,
   Subscription,

@@ -48,7 +48,10 @@ interface Connected {
  */
 export class KafkaBackend implements Backend {
   readonly name = 'kafka';
-  readonly binding = { headerPrefix: HEADER_PREFIX };
+  readonly binding = {
+    /** `ce_`: the CloudEvents Kafka protocol binding. */
+    headerPrefix: HEADER_PREFIX,
+  };
   readonly capabilities: CapabilityReport;
   readonly maxMessageBytes: number;
   private readonly options: ResolvedKafkaOptions;

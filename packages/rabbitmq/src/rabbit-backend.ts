@@ -44,7 +44,10 @@ import { HEADER_PREFIX, toPublish } from './wire-properties.js';
  */
 class RabbitBackend implements Backend {
   readonly name = 'rabbitmq';
-  readonly binding = { headerPrefix: HEADER_PREFIX };
+  readonly binding = {
+    /** `cloudEvents:`: the CloudEvents AMQP protocol binding. */
+    headerPrefix: HEADER_PREFIX,
+  };
   readonly capabilities: CapabilityReport;
   /**
    * Starts at the `maxMessageBytes` option (AMQP 0-9-1 cannot read the broker's

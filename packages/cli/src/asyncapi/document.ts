@@ -3,18 +3,30 @@ import type { CheckResult } from '../check.js';
 import { amqpTopology, kafkaTopology, type ProtocolTopology } from './bindings.js';
 import { payloadSchema } from './payload-schema.js';
 
-type Json = Record<string, unknown>;
+/** A JSON object. */
+export type Json = Record<string, unknown>;
 
 /** Everything an AsyncAPI document is built from. */
 export interface AsyncApiInput {
   /** The application's channel declarations. */
   channels: Record<string, ChannelSpec>;
-  /** `info.title` and `info.version`. */
+  /** `info.title`: the application's name. */
   title: string;
+  /** `info.version`: the application's version. */
   version: string;
+  /** `info.description`. */
   description?: string;
   /** Known backend: adds servers, protocol bindings, CloudEvents headers and per-channel outcomes. */
-  backend?: { name: string; url: string; options: Record<string, unknown>; check: CheckResult };
+  backend?: {
+    /** The backend's name: `kafka` and `rabbitmq` get bindings. */
+    name: string;
+    /** Its URL: servers come from the hosts (credentials are dropped). */
+    url: string;
+    /** Backend options that change names (Kafka `groupIdPrefix`, `partitions`). */
+    options: Record<string, unknown>;
+    /** What the channels get there, for `x-switchboard-capabilities`. */
+    check: CheckResult;
+  };
 }
 
 /** The AsyncAPI version produced. */
