@@ -4,8 +4,8 @@
 'use strict';
 
 const BACKEND_TIMEOUTS = {
-  rabbitmq: { connectTimeoutMs: 500, operationTimeoutMs: 1500, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } },
-  kafka: { connectTimeoutMs: 1500, connectionTimeoutMs: 500 },
+  rabbitmq: { connectAttemptTimeoutMs: 500, operationTimeoutMs: 1500, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } },
+  kafka: { connectTimeoutMs: 1500, connectAttemptTimeoutMs: 500 },
 };
 
 async function thrown(attempt) {

@@ -43,7 +43,7 @@ export const KafkaOptionsSchema = z.strictObject({
   /** SASL credentials; `kafka://user:password@host` sets PLAIN (or `?sasl=scram-sha-256`). */
   sasl: SaslSchema.optional(),
   /** Per-attempt TCP connect timeout. */
-  connectionTimeoutMs: z.number().int().min(1).default(3000),
+  connectAttemptTimeoutMs: z.number().int().min(1).default(3000),
   /** Per-request timeout. */
   requestTimeoutMs: z.number().int().min(1).default(30_000),
   /** Upper bound for `connect()` against an unreachable cluster. */

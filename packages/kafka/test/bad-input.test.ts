@@ -32,7 +32,7 @@ describe('kafka unreachable', () => {
   it('fails with ConnectionError in bounded time when the host does not answer', async () => {
     const started = Date.now();
     // TEST-NET-1 (RFC 5737): routed nowhere, so connects hang until the timeout.
-    const error = await connect({ url: 'kafka://192.0.2.1:9092', options: { connectTimeoutMs: 2000, connectionTimeoutMs: 500 } }).catch((e: unknown) => e);
+    const error = await connect({ url: 'kafka://192.0.2.1:9092', options: { connectTimeoutMs: 2000, connectAttemptTimeoutMs: 500 } }).catch((e: unknown) => e);
     const took = Date.now() - started;
     console.log(`unreachable (no answer): ${(error as Error).constructor.name} after ${took} ms: ${(error as Error).message}`);
     expect(error).toBeInstanceOf(ConnectionError);

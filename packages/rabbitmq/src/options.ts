@@ -24,7 +24,7 @@ export const RabbitOptionsSchema = z.strictObject({
   /** AMQP heartbeat in seconds; 0 disables it. A URL `?heartbeat=` wins. */
   heartbeatSeconds: z.number().int().min(0).max(3600).default(30),
   /** Bound on one TCP + AMQP handshake attempt, per host. */
-  connectTimeoutMs: z.number().int().min(100).default(5_000),
+  connectAttemptTimeoutMs: z.number().int().min(100).default(5_000),
   /**
    * How long an operation (publish, declare, subscribe) waits for the broker during an outage,
    * including re-sending unconfirmed messages after a reconnect, before it fails with a retriable

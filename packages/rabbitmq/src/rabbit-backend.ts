@@ -188,9 +188,9 @@ class RabbitBackend implements Backend {
  * Creates a RabbitMQ backend for `amqp://` / `amqps://` urls: `user:pass@host:port/vhost`,
  * several comma-separated hosts for a cluster. Throws ConfigError for bad options.
  */
-export function createRabbitBackend(url: string, options: RabbitOptionsInput = {}, logger: Logger = silentLogger): Backend {
-  const parsed = parseConfig(RabbitOptionsSchema, options, 'RabbitMQ options');
-  return new RabbitBackend(url, parsed, logger);
+export function createRabbitBackend(context: { url: string; options?: RabbitOptionsInput; logger?: Logger }): Backend {
+  const parsed = parseConfig(RabbitOptionsSchema, context.options ?? {}, 'RabbitMQ options');
+  return new RabbitBackend(context.url, parsed, context.logger ?? silentLogger);
 }
 
 /** What `connect()` loads for `amqp://` and `amqps://` urls. */
@@ -198,6 +198,6 @@ export const backendFactory: BackendFactory = {
   name: 'rabbitmq',
   schemes: ['amqp', 'amqps'],
   create(context: BackendContext): Backend {
-    return createRabbitBackend(context.url, context.options as RabbitOptionsInput, context.logger);
+    return createRabbitBackend({ ...context, options: context.options as RabbitOptionsInput });
   },
 };
