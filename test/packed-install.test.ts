@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // An application installed from the packed packages (not workspace links) can resolve the memory
-// backend from the URL alone, with npm's hoisted layout and with pnpm's strict one.
+// backend from the URL alone, with npm's hoisted layout and with pnpm's strict one (no hoisting at
+// all, started from another directory: core finds the backend from the application's entry script).
 const root = join(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'switchboard-pack-'));
 const tarballs: Record<string, string> = {};
@@ -14,11 +15,11 @@ const tarballs: Record<string, string> = {};
 const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(NODE_PATH|NODE_ENV|TEST|VITEST.*)$/.test(name)));
 
 beforeAll(() => {
-  for (const pkg of ['core', 'memory']) {
+  for (const pkg of ['core', 'memory', 'testkit']) {
     execFileSync('pnpm', ['pack', '--pack-destination', work], { cwd: join(root, 'packages', pkg), stdio: 'pipe', timeout: 60_000 });
   }
   for (const file of readdirSync(work)) {
-    const match = /^switchboard-(core|memory)-.*\.tgz$/.exec(file);
+    const match = /^switchboard-(core|memory|testkit)-.*\.tgz$/.exec(file);
     if (match) tarballs[match[1] as string] = join(work, file);
   }
 }, 120_000);
@@ -28,14 +29,11 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 function makeApp(name: string): string {
   const dir = join(work, name);
   cpSync(join(root, 'test', 'packed-app'), dir, { recursive: true });
+  const packed = Object.fromEntries(Object.entries(tarballs).map(([pkg, file]) => [`@switchboard/${pkg}`, `file:${file}`]));
   writeFileSync(
     join(dir, 'package.json'),
-    JSON.stringify({
-      name: `packed-${name}`,
-      private: true,
-      type: 'module',
-      dependencies: { '@switchboard/core': `file:${tarballs['core']}`, '@switchboard/memory': `file:${tarballs['memory']}`, zod: '^4.1.0' },
-    }),
+    // The overrides stand in for the registry: testkit's own dependency on memory gets the tarball too.
+    JSON.stringify({ name: `packed-${name}`, private: true, type: 'module', dependencies: { ...packed, zod: '^4.1.0' }, overrides: packed, pnpm: { overrides: packed } }),
   );
   return dir;
 }
@@ -50,6 +48,10 @@ function checkResults(output: string): void {
     replay: ['first'],
     delayed: true,
     afterClose: 'SB_CLOSED',
+    // testkit's application helpers, in an application without vitest (an optional peer)
+    vitestInstalled: false,
+    commonJsTestkit: 'function',
+    testkit: { recorded: ['invoice-1'], waited: true, profileRefusal: 'SB_CAPABILITY' },
   });
   expect(results['unknownScheme']).toMatch(/^SB_CONFIG: Unknown URL scheme "nats:"/);
   expect(results['misspelt']).toMatch(/^SB_CONFIG: .*unknown capability priorty\. Did you mean priority\?/);
@@ -66,7 +68,7 @@ describe('packed packages in a fresh application', () => {
 
   it('work when installed with pnpm (strict layout)', () => {
     const dir = makeApp('pnpm');
-    execFileSync('pnpm', ['install', '--ignore-workspace', '--reporter=silent'], { cwd: dir, stdio: 'pipe', timeout: 120_000, env });
-    checkResults(execFileSync('node', ['app.mjs'], { cwd: dir, encoding: 'utf8', timeout: 60_000, env }));
+    execFileSync('pnpm', ['install', '--ignore-workspace', '--reporter=silent', '--config.hoist=false'], { cwd: dir, stdio: 'pipe', timeout: 120_000, env });
+    checkResults(execFileSync('node', [join(dir, 'app.mjs')], { cwd: tmpdir(), encoding: 'utf8', timeout: 60_000, env }));
   });
 });

@@ -1,6 +1,8 @@
 // Runs inside a throwaway application that installed the packed tarballs from the registry-style
 // layout (npm or pnpm). Exercises every capability on memory:// and prints one JSON line.
+import { createRequire } from 'node:module';
 import { connect, deadLetterInfo } from '@switchboard/core';
+import { createTestBus, recordPublished, waitFor } from '@switchboard/testkit';
 
 const results = {};
 const until = async (check, what) => {
@@ -65,4 +67,19 @@ for (const [name, attempt] of [
 const jobs = bus.channel('jobs');
 await bus.close();
 results.afterClose = await jobs.publish('x').then(() => 'no error', (e) => e.code);
+// testkit's helpers for application tests, with no vitest installed (it is an optional peer).
+results.vitestInstalled = await import('vitest').then(() => true, () => false);
+const testBus = await createTestBus({ channels: { invoices: {} } });
+const invoices = await recordPublished(testBus.channel('invoices'));
+await testBus.channel('invoices').publish('invoice-1');
+await invoices.waitForCount(1);
+let polls = 0;
+results.testkit = {
+  recorded: invoices.payloads,
+  waited: await waitFor(() => ++polls >= 3, { intervalMs: 1 }),
+  profileRefusal: await createTestBus({ profile: 'kafka', channels: { x: { requires: { priority: true } } } }).then(() => 'no error', (e) => e.code),
+};
+await invoices.stop();
+await testBus.close();
+results.commonJsTestkit = typeof createRequire(import.meta.url)('@switchboard/testkit').createTestBus;
 console.log(JSON.stringify(results));

@@ -12,12 +12,15 @@ export const CAPABILITY_NAMES = [
   'durable',
 ] as const;
 
+/** One of {@link CAPABILITY_NAMES}. */
 export type CapabilityName = (typeof CAPABILITY_NAMES)[number];
 
+/** How a backend provides a capability. */
 export type Support = 'native' | 'emulated' | 'unsupported';
 
 /** How one backend provides one capability. */
 export interface CapabilitySupport {
+  /** Native, emulated, or not at all. */
   support: Support;
   /** One sentence a person can act on: how it is done, or why it is not. */
   detail: string;
@@ -33,6 +36,7 @@ export type CapabilityReport = Record<CapabilityName, CapabilitySupport>;
  * `'preferred'` = use when available, otherwise proceed and record the degradation.
  */
 export type Requirement = true | 'native' | 'preferred';
+/** A channel's requirements by capability; `false` or absent = not needed. */
 export type Requirements = Partial<Record<CapabilityName, Requirement | false>>;
 
 /** Support levels of the backends Switchboard ships, used for `satisfiedBy` hints and memory profiles. */
@@ -75,6 +79,7 @@ export const KNOWN_SUPPORT: Record<'memory' | 'rabbitmq' | 'kafka', Record<Capab
   },
 };
 
+/** Names of the backends Switchboard ships. */
 export type KnownBackend = keyof typeof KNOWN_SUPPORT;
 
 /** True when `support` meets `requirement` (a `'preferred'` requirement is always met, possibly degraded). */

@@ -13,13 +13,17 @@ import type { Backend } from './spi.js';
 
 /** What the plan decided for one declared capability on one channel. */
 export interface PlannedCapability extends CapabilitySupport {
+  /** What the channel declared. */
   required: Requirement;
   /** `'preferred'` requirement the backend cannot meet: the channel runs without it. */
   degraded: boolean;
 }
 
+/** What `connect()` decided for one channel. */
 export interface ChannelPlan {
+  /** The channel's name. */
   channel: string;
+  /** Each declared capability and what it became. */
   capabilities: Partial<Record<CapabilityName, PlannedCapability>>;
 }
 
@@ -42,7 +46,12 @@ export function planChannel(
   channel: string,
   requires: Requirements,
   options?: Record<string, unknown>,
-): { plan: ChannelPlan; problems: CapabilityProblem[] } {
+): {
+  /** What each declared capability becomes. */
+  plan: ChannelPlan;
+  /** Every unmet requirement (empty when the channel is fine). */
+  problems: CapabilityProblem[];
+} {
   const report = channelReport(backend, channel, requires, options);
   const plan: ChannelPlan = { channel, capabilities: {} };
   const problems: CapabilityProblem[] = [];

@@ -50,6 +50,27 @@ describe('errors', () => {
     expect(SwitchboardError.is(cause)).toBe(false);
   });
 
+  it('keeps instanceof across copies of core (a CommonJS app and the ESM backend it loads)', async () => {
+    // The query string makes the module loader evaluate errors.ts a second time: a second copy.
+    const secondCopy = './errors.js?second-copy';
+    const other = (await import(secondCopy)) as typeof import('./errors.js');
+    expect(other.NoResponderError).not.toBe(NoResponderError);
+    const error: unknown = new other.NoResponderError('nobody home');
+    expect(error instanceof NoResponderError).toBe(true);
+    expect(error instanceof SwitchboardError).toBe(true);
+    expect(error instanceof Error).toBe(true);
+    expect(error instanceof TimeoutError).toBe(false);
+    expect(new NoResponderError('x') instanceof other.NoResponderError).toBe(true);
+    expect(new other.SwitchboardError('base') instanceof ConfigError).toBe(false);
+    expect(new other.SwitchboardError('base', { code: 'SB_TIMEOUT' }) instanceof TimeoutError).toBe(false);
+    expect({ code: 'SB_CONFIG' } instanceof ConfigError).toBe(false);
+    // Subclasses an application defines keep the ordinary prototype check.
+    class AppError extends ConfigError {}
+    expect(new other.ConfigError('x') instanceof AppError).toBe(false);
+    expect(new AppError('x') instanceof other.ConfigError).toBe(true);
+    expect(new AppError('x') instanceof AppError).toBe(true);
+  });
+
   it('redacts passwords from URLs', () => {
     expect(redactUrl('amqp://bob:s3cret@rabbit:5672/vh')).toBe('amqp://bob:***@rabbit:5672/vh');
     expect(redactUrl('failed amqps://alice:pw@h1,h2')).toBe('failed amqps://alice:***@h1,h2');

@@ -28,6 +28,7 @@ export type {
 export { planChannel, channelReport } from './capability-check.js';
 export type { ChannelPlan, PlannedCapability } from './capability-check.js';
 export { parseConfig, RetrySchema, CHANNEL_NAME_PATTERN } from './config.js';
+export { validateChannels } from './validate-declarations.js';
 export type { RetryOptions, RetryPolicy } from './config.js';
 export { backoffDelay } from './retry.js';
 export { encodeMessage, decodeMessage, deadLetterInfo, HEADERS, CONTENT_TYPE_HEADER } from './envelope.js';
@@ -35,6 +36,7 @@ export type { DeadLetterInfo, EncodeOptions } from './envelope.js';
 export { silentLogger } from './logger.js';
 export type { Logger } from './logger.js';
 export { SCHEME_BACKENDS, schemeOf, resolveBackendFactory } from './resolve-backend.js';
+export type { ResolveBackendOptions } from './resolve-backend.js';
 export type {
   Backend,
   BackendContext,
@@ -67,6 +69,7 @@ export type {
   ReplayApi,
   ReplayFromOption,
   ReportedCapability,
+  ReportedEntry,
   RequestReplyApi,
   SubscribeOptions,
   Subscription,

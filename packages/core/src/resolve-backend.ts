@@ -1,10 +1,15 @@
+import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, redactUrl } from './errors.js';
 import type { Backend, BackendFactory } from './spi.js';
 
-/** URL scheme → backend package name (`@switchboard/<name>`). */
+/**
+ * URL scheme → the package that serves it (`@switchboard/<name>`). Core names the shipped
+ * backends here but does not depend on them: the package is looked up at run time where the
+ * application installed it, and its factory must declare the scheme in `schemes`.
+ */
 export const SCHEME_BACKENDS: Record<string, string> = {
   memory: 'memory',
   amqp: 'rabbitmq',
@@ -12,6 +17,16 @@ export const SCHEME_BACKENDS: Record<string, string> = {
   kafka: 'kafka',
 };
 
+/** Where {@link resolveBackendFactory} looks for a backend package besides its default places. */
+export interface ResolveBackendOptions {
+  /**
+   * Files or directories to resolve the package from first, e.g. the module whose declarations
+   * a tool reads. Default places follow: next to core, the entry script, the working directory.
+   */
+  from?: readonly string[];
+}
+
+/** The URL's scheme, lower-cased and without the colon. Throws ConfigError when it has none. */
 export function schemeOf(url: string): string {
   const match = /^([a-z][a-z0-9+.-]*):/i.exec(url);
   if (match === null) {
@@ -25,27 +40,69 @@ function isModuleNotFound(error: unknown, specifier: string): boolean {
   return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String((error as Error).message).includes(specifier);
 }
 
+/** The ESM entry a package's `exports` (or `module` / `main`) names for `import`. */
+function importEntry(pkg: Record<string, unknown>): string | undefined {
+  let target: unknown = pkg['exports'];
+  if (typeof target === 'object' && target !== null && '.' in target) target = (target as Record<string, unknown>)['.'];
+  for (let depth = 0; typeof target === 'object' && target !== null && depth < 4; depth++) {
+    const conditions = target as Record<string, unknown>;
+    target = conditions['import'] ?? conditions['node'] ?? conditions['default'];
+  }
+  if (typeof target === 'string') return target;
+  return (pkg['module'] as string | undefined) ?? (pkg['main'] as string | undefined);
+}
+
 /**
- * Imports a backend package by name. It is found next to core (npm hoisting, or pnpm linking the
- * optional peer) or else from the application's own folder (pnpm's strict layout when the
- * application depends on the backend but core cannot see it).
+ * Finds `specifier` as seen from `location` and returns the URL of its ESM entry. Resolving the
+ * package.json (not the package) keeps `require` conditions out of it: an ESM application must get
+ * the backend's ESM build, which shares the application's copy of core.
  */
-async function importBackendPackage(specifier: string): Promise<Record<string, unknown> | undefined> {
+function locate(specifier: string, location: string): string | undefined {
+  let base = location;
+  try {
+    if (statSync(location).isDirectory()) base = join(location, 'package.json');
+  } catch {
+    return undefined;
+  }
+  try {
+    const manifest = createRequire(base).resolve(`${specifier}/package.json`);
+    const entry = importEntry(JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, unknown>);
+    return entry === undefined ? undefined : pathToFileURL(join(dirname(manifest), entry)).href;
+  } catch (error) {
+    if (isModuleNotFound(error, specifier)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Imports a backend package by name. Places, in order: the caller's `from`; next to core (npm's
+ * hoisted layout puts the backends beside it); the entry script's folder and the working
+ * directory (pnpm's strict layout, where only the application sees its dependencies).
+ */
+async function importBackendPackage(specifier: string, from: readonly string[]): Promise<Record<string, unknown> | undefined> {
+  for (const location of from) {
+    const href = locate(specifier, location);
+    if (href !== undefined) return (await import(href)) as Record<string, unknown>;
+  }
   try {
     return (await import(specifier)) as Record<string, unknown>;
   } catch (error) {
     if (!isModuleNotFound(error, specifier)) throw error;
   }
-  try {
-    const resolved = createRequire(join(process.cwd(), 'package.json')).resolve(specifier);
-    return (await import(pathToFileURL(resolved).href)) as Record<string, unknown>;
-  } catch (error) {
-    if (!isModuleNotFound(error, specifier)) throw error;
-    return undefined;
+  const entry = process.argv[1];
+  for (const location of [...(entry === undefined ? [] : [dirname(entry)]), process.cwd()]) {
+    const href = locate(specifier, location);
+    if (href !== undefined) return (await import(href)) as Record<string, unknown>;
   }
+  return undefined;
 }
 
-export async function resolveBackendFactory(url: string): Promise<BackendFactory> {
+/**
+ * The backend factory for `url`'s scheme, imported from the package that serves it. Throws
+ * ConfigError for an unknown scheme, a package that is not installed (with the install command),
+ * or a package whose factory does not declare the scheme.
+ */
+export async function resolveBackendFactory(url: string, options: ResolveBackendOptions = {}): Promise<BackendFactory> {
   const scheme = schemeOf(url);
   const name = SCHEME_BACKENDS[scheme];
   if (name === undefined) {
@@ -55,7 +112,7 @@ export async function resolveBackendFactory(url: string): Promise<BackendFactory
     );
   }
   const specifier = `@switchboard/${name}`;
-  const mod = await importBackendPackage(specifier);
+  const mod = await importBackendPackage(specifier, options.from ?? []);
   if (mod === undefined) {
     throw new ConfigError(`URL scheme "${scheme}:" needs the ${specifier} package: install it with \`npm install ${specifier}\` (or \`pnpm add ${specifier}\`)`);
   }
@@ -63,9 +120,13 @@ export async function resolveBackendFactory(url: string): Promise<BackendFactory
   if (factory === undefined || typeof factory.create !== 'function') {
     throw new ConfigError(`${specifier} does not export a backendFactory; are @switchboard/core and ${specifier} the same version?`);
   }
+  if (!Array.isArray(factory.schemes) || !factory.schemes.includes(scheme)) {
+    throw new ConfigError(`${specifier} serves ${(factory.schemes ?? []).map((s) => `${s}://`).join(', ') || 'no URL scheme'}, not ${scheme}://; are @switchboard/core and ${specifier} the same version?`);
+  }
   return factory;
 }
 
+/** Tells a factory (has `create`) from a ready backend instance. */
 export function isBackendFactory(value: BackendFactory | Backend): value is BackendFactory {
   return typeof (value as BackendFactory).create === 'function';
 }

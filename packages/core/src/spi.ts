@@ -11,9 +11,11 @@ import type { Logger } from './logger.js';
  * the backend's protocol binding (see {@link Backend.binding}), plus the application's headers.
  */
 export interface WireMessage {
+  /** The encoded payload. */
   body: Buffer;
   /** Partition / ordering key. */
   key?: string;
+  /** CloudEvents attributes, Switchboard's `sb-*` headers and the application's headers. */
   headers: Record<string, string>;
   /** Message id, also present in headers; backends may map it to a native property. */
   id: string;
@@ -76,6 +78,7 @@ export interface ConsumerStatus {
   error?: Error;
 }
 
+/** How core consumes a subscription. */
 export interface ConsumeOptions {
   /** Max messages core will handle at once for this subscription (sets prefetch / batch sizes). */
   concurrency: number;
@@ -88,11 +91,24 @@ export interface ConsumeOptions {
   status(status: ConsumerStatus): void;
 }
 
-export type ReplayFrom = 'earliest' | 'latest' | { position: string } | { timestamp: Date };
+/** Where a backend replay starts. */
+export type ReplayFrom =
+  | 'earliest'
+  | 'latest'
+  | {
+      /** A position the backend handed out in `Delivery.position`. */
+      position: string;
+    }
+  | {
+      /** The first message stored at or after this time. */
+      timestamp: Date;
+    };
 
 /** What core knows about a channel when it asks the backend to prepare it. */
 export interface ChannelSetup {
+  /** The channel's name. */
   name: string;
+  /** What the channel declared. */
   requires: Requirements;
   /** Subscriber groups declared up front: messages published before their first subscriber must be kept. */
   groups: string[];
@@ -100,7 +116,9 @@ export interface ChannelSetup {
   options: Record<string, unknown>;
 }
 
+/** Options of `Backend.request`. */
 export interface RequestOptions {
+  /** Reject with TimeoutError after this long without a reply. */
   timeoutMs: number;
 }
 
@@ -109,7 +127,10 @@ export interface Backend {
   /** Short stable name: 'memory', 'rabbitmq', 'kafka'. */
   readonly name: string;
   /** Prefix for CloudEvents attributes in headers: `ce_` (Kafka binding) or `cloudEvents:` (AMQP binding). */
-  readonly binding: { headerPrefix: string };
+  readonly binding: {
+    /** `ce_` or `cloudEvents:`. */
+    headerPrefix: string;
+  };
   /** What the backend can do in general. Must list all ten capabilities. */
   readonly capabilities: CapabilityReport;
   /** Largest message (body plus headers, in bytes) the broker accepts; core rejects bigger ones up front. */
@@ -149,16 +170,20 @@ export interface Backend {
 
 /** Everything a backend factory gets from `connect()`. */
 export interface BackendContext {
+  /** The URL given to `connect()`, credentials included: never log it unredacted. */
   url: string;
   /** Backend-specific options from `connect({ options })`, validated by the backend's own schema. */
   options: Record<string, unknown>;
+  /** The bus's logger. */
   logger: Logger;
 }
 
 /** What a backend package exports as `backendFactory`, and what `connect({ backend })` accepts. */
 export interface BackendFactory {
+  /** The backend's name, as `Backend.name`. */
   readonly name: string;
   /** URL schemes without the colon, e.g. `['amqp', 'amqps']`. */
   readonly schemes: readonly string[];
+  /** Creates a backend without any IO: it connects in `connect()`, so its report can be read first. */
   create(context: BackendContext): Backend;
 }

@@ -25,14 +25,17 @@ export interface ChannelSpec {
   options?: Record<string, unknown>;
 }
 
+/** What `connect()` takes. */
 export interface ConnectOptions<C extends Record<string, ChannelSpec> = Record<string, ChannelSpec>> {
   /** `memory://`, `amqp://user:pass@host:5672/vhost`, `amqps://…`, `kafka://host1:9092,host2:9092`. */
   url: string;
   /** Use this backend instead of resolving one from the URL scheme. */
   backend?: BackendFactory | Backend;
+  /** The channels and the semantics each needs, checked against the backend before any traffic. */
   channels?: C;
   /** Backend-specific connection options (TLS, client id, …). */
   options?: Record<string, unknown>;
+  /** Where Switchboard and the backend log; default: nothing is logged. */
   logger?: Logger;
   /** CloudEvents `source` of published messages. Default `switchboard`. */
   source?: string;
@@ -76,27 +79,52 @@ export interface BasePublishOptions {
   id?: string;
   /** W3C trace context to propagate. */
   traceparent?: string;
+  /** W3C `tracestate` to propagate with `traceparent`. */
   tracestate?: string;
 }
 
+/** Options of `publish()`: `priority`, `delayMs` and `ttlMs` only where the channel declared them. */
 export type PublishOptions<R> = BasePublishOptions &
-  (Declared<R, 'priority'> extends true ? { /** 0 (lowest) … maxPriority. */ priority?: number } : {}) &
-  (Declared<R, 'delayedDelivery'> extends true ? { /** Deliver no earlier than this many ms from now. */ delayMs?: number } : {}) &
-  (Declared<R, 'messageTtl'> extends true ? { /** Discard if not consumed within this many ms. */ ttlMs?: number } : {});
+  (Declared<R, 'priority'> extends true
+    ? {
+        /** 0 (lowest) … maxPriority. */
+        priority?: number;
+      }
+    : {}) &
+  (Declared<R, 'delayedDelivery'> extends true
+    ? {
+        /** Deliver no earlier than this many ms from now. */
+        delayMs?: number;
+      }
+    : {}) &
+  (Declared<R, 'messageTtl'> extends true
+    ? {
+        /** Discard if not consumed within this many ms. */
+        ttlMs?: number;
+      }
+    : {});
 
 /** A received message. */
 export interface Message<T = unknown> {
+  /** The decoded body, validated by the channel's schema when it has one. */
   payload: T;
+  /** Message id (CloudEvents `id`). */
   id: string;
+  /** Partition / ordering key, when the publisher gave one. */
   key?: string;
   /** Application headers. */
   headers: Record<string, string>;
+  /** Priority it was published with, on channels that declared `priority`. */
   priority?: number;
+  /** When it was published (CloudEvents `time`). */
   timestamp: Date;
-  /** CloudEvents type and source. */
+  /** CloudEvents type; the channel name unless the publisher set one. */
   type: string;
+  /** CloudEvents source: the publishing application. */
   source: string;
+  /** W3C trace context from the publisher. */
   traceparent?: string;
+  /** W3C `tracestate` from the publisher. */
   tracestate?: string;
   /** 1 on first delivery, incremented by every retry. */
   attempt: number;
@@ -106,8 +134,10 @@ export interface Message<T = unknown> {
   position?: string;
 }
 
+/** Handles one message: resolve to ack, throw to retry (then dead-letter). */
 export type Handler<T> = (message: Message<T>) => unknown;
 
+/** Options of `subscribe()`, `respond()` and `replay()`. */
 export interface SubscribeOptions {
   /** Handlers running at once. Default 16. With `orderedByKey`, one per key at a time. */
   concurrency?: number;
@@ -145,6 +175,7 @@ export interface SubscriptionStatus {
 export interface Subscription {
   /** Stops receiving, waits for in-flight handlers (bounded), then acks/commits. Idempotent. */
   close(): Promise<void>;
+  /** True once `close()` was called. */
   readonly closed: boolean;
   /** Whether it is making progress right now. */
   readonly status: SubscriptionStatus;
@@ -159,9 +190,21 @@ export interface BusHealth {
   subscriptions: SubscriptionStatus[];
 }
 
-export type ReplayFromOption = 'earliest' | { position: string } | { timestamp: Date };
+/** Where a replay starts: the oldest retained message, a `message.position` (inclusive), or a time. */
+export type ReplayFromOption =
+  | 'earliest'
+  | {
+      /** A `message.position` seen before; the replay starts with that message. */
+      position: string;
+    }
+  | {
+      /** The first message published at or after this time. */
+      timestamp: Date;
+    };
 
+/** What every channel offers: publish and subscribe. */
 export interface ChannelBase<TIn, TOut, P> {
+  /** The channel's name. */
   readonly name: string;
   /** Validates, encodes and resolves once the broker confirmed the message. */
   publish(payload: TIn, options?: P): Promise<void>;
@@ -169,6 +212,7 @@ export interface ChannelBase<TIn, TOut, P> {
   subscribe(group: string, handler: Handler<TOut>, options?: SubscribeOptions): Promise<Subscription>;
 }
 
+/** `request` / `respond`, on channels that declared `requestReply`. */
 export interface RequestReplyApi<TIn, TOut, RIn, ROut> {
   /** Sends a request and resolves with the reply payload. Rejects with TimeoutError / NoResponderError. */
   request(payload: TIn, options?: { timeoutMs?: number; key?: string; headers?: Record<string, string> }): Promise<ROut>;
@@ -176,6 +220,7 @@ export interface RequestReplyApi<TIn, TOut, RIn, ROut> {
   respond(handler: (message: Message<TOut>) => RIn | Promise<RIn>, options?: SubscribeOptions): Promise<Subscription>;
 }
 
+/** `replay`, on channels that declared `replay`. */
 export interface ReplayApi<TOut> {
   /** Delivers retained history from `from`, then continues live. Moves no group's position. */
   replay(options: { from: ReplayFromOption }, handler: Handler<TOut>, subscribe?: SubscribeOptions): Promise<Subscription>;
@@ -188,9 +233,13 @@ export type Channel<S = {}> = ChannelBase<PayloadIn<S>, PayloadOut<S>, PublishOp
 
 /** What one capability ended up as on one channel. */
 export interface ReportedCapability {
+  /** What the channel declared. */
   required: Requirement;
+  /** What the backend provides. */
   support: Support;
+  /** The backend's sentence on how it is done, or why not. */
   detail: string;
+  /** Numbers that bound it, from the backend's report. */
   limits?: Record<string, number | string | boolean>;
   /** A `'preferred'` capability the backend lacks: the channel runs without it. */
   degraded: boolean;
@@ -198,12 +247,27 @@ export interface ReportedCapability {
 
 /** `bus.report()`: what was chosen, emulated and degraded. */
 export interface BusReport {
+  /** The backend's name. */
   backend: string;
+  /** Per channel, what each declared capability became. */
   channels: Record<string, Partial<Record<CapabilityName, ReportedCapability>>>;
-  emulated: { channel: string; capability: CapabilityName; detail: string }[];
-  degraded: { channel: string; capability: CapabilityName; detail: string }[];
+  /** Capabilities provided by emulation, with how. */
+  emulated: ReportedEntry[];
+  /** `'preferred'` capabilities the backend lacks: the channel runs without them. */
+  degraded: ReportedEntry[];
 }
 
+/** One capability of one channel in {@link BusReport}. */
+export interface ReportedEntry {
+  /** The channel. */
+  channel: string;
+  /** The capability. */
+  capability: CapabilityName;
+  /** The backend's sentence about it. */
+  detail: string;
+}
+
+/** A connected bus: channels typed from the declarations given to `connect()`. */
 export interface Bus<C extends Record<string, ChannelSpec> = {}> {
   /** A declared channel, typed from its declaration. */
   channel<N extends keyof C & string>(name: N): Channel<C[N]>;
@@ -213,10 +277,12 @@ export interface Bus<C extends Record<string, ChannelSpec> = {}> {
   readonly capabilities: CapabilityReport;
   /** The backend's name: 'memory', 'rabbitmq', 'kafka'. */
   readonly backend: string;
+  /** Per channel: what was chosen, emulated and degraded. */
   report(): BusReport;
   /** Current state of every open subscription, for readiness probes. */
   health(): BusHealth;
   /** Closes every subscription (draining in-flight handlers) and the connection. Idempotent. */
   close(): Promise<void>;
+  /** True once `close()` was called. */
   readonly closed: boolean;
 }

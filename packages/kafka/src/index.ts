@@ -1,11 +1,12 @@
 import type { BackendFactory } from '@switchboard/core';
 import { createKafkaBackend } from './kafka-backend.js';
+import type { KafkaOptions } from './options.js';
 
 /** What `connect({ url: 'kafka://…' })` loads: `@switchboard/kafka` serves the `kafka` scheme. */
 export const backendFactory: BackendFactory = {
   name: 'kafka',
   schemes: ['kafka'],
-  create: (context) => createKafkaBackend(context),
+  create: (context) => createKafkaBackend({ ...context, options: context.options as KafkaOptions }),
 };
 
 export { createKafkaBackend, KafkaBackend } from './kafka-backend.js';

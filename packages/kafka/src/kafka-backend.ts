@@ -4,6 +4,7 @@ import {
   ClosedError,
   ConnectionError,
   parseConfig,
+  silentLogger,
   type Backend,
   type BackendContext,
   type CapabilityReport,
@@ -28,7 +29,7 @@ import { fromKafkaMessage } from './kafka-message.js';
 import { KafkaPublisher } from './kafka-publisher.js';
 import { parseKafkaUrl } from './kafka-url.js';
 import { createLogCreator, kafkaLogLevel } from './log-creator.js';
-import { KafkaOptionsSchema, type ResolvedKafkaOptions } from './options.js';
+import { KafkaOptionsSchema, type KafkaOptions, type ResolvedKafkaOptions } from './options.js';
 import { encodePosition } from './position.js';
 import { replayStart } from './replay-start.js';
 import { KafkaRequester, REPLY_TOPIC_SUFFIX, replyFor, requestExpired, withoutReplyHeaders } from './request-reply.js';
@@ -49,7 +50,10 @@ interface Connected {
  */
 export class KafkaBackend implements Backend {
   readonly name = 'kafka';
-  readonly binding = { headerPrefix: HEADER_PREFIX };
+  readonly binding = {
+    /** `ce_`: the CloudEvents Kafka protocol binding. */
+    headerPrefix: HEADER_PREFIX,
+  };
   readonly capabilities: CapabilityReport;
   readonly maxMessageBytes: number;
   private readonly options: ResolvedKafkaOptions;
@@ -77,7 +81,7 @@ export class KafkaBackend implements Backend {
       brokers: endpoint.brokers,
       ...(ssl !== undefined && { ssl: ssl as boolean }),
       ...(sasl !== undefined && { sasl: sasl as SASLOptions }),
-      connectionTimeout: this.options.connectionTimeoutMs,
+      connectionTimeout: this.options.connectAttemptTimeoutMs,
       requestTimeout: this.options.requestTimeoutMs,
       retry: {
         retries: this.options.retry.retries,
@@ -98,7 +102,7 @@ export class KafkaBackend implements Backend {
     let timer: NodeJS.Timeout | undefined;
     // The probe owns the budget; this bound only catches a broker that accepts TCP but never
     // completes the Kafka handshake (wrong port, TLS or SASL mismatch).
-    const outer = budget + this.options.connectionTimeoutMs;
+    const outer = budget + this.options.connectAttemptTimeoutMs;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () => reject(new ConnectionError(`Kafka: ${this.brokers.join(', ')} accepted TCP connections but the Kafka handshake did not complete within ${outer} ms; check the port, TLS and SASL settings`)),
@@ -108,7 +112,7 @@ export class KafkaBackend implements Backend {
     try {
       await Promise.race([
         (async () => {
-          await probeBrokers(this.brokers, budget, this.options.connectionTimeoutMs);
+          await probeBrokers(this.brokers, budget, this.options.connectAttemptTimeoutMs);
           await admin.connect();
           await publisher.connect();
         })(),
@@ -333,6 +337,6 @@ export class KafkaBackend implements Backend {
 }
 
 /** Creates the backend for `connect()`; exported for applications that build backends themselves. */
-export function createKafkaBackend(context: BackendContext): Backend {
-  return new KafkaBackend(context);
+export function createKafkaBackend(context: { url: string; options?: KafkaOptions; logger?: Logger }): Backend {
+  return new KafkaBackend({ url: context.url, options: context.options ?? {}, logger: context.logger ?? silentLogger });
 }

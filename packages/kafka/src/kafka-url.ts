@@ -2,9 +2,19 @@ import { ConfigError, redactUrl } from '@switchboard/core';
 
 /** What a `kafka://` URL says about where and how to connect. */
 export interface KafkaEndpoint {
+  /** `host:port` of each bootstrap broker. */
   brokers: string[];
+  /** `?tls=true` in the URL. */
   tls: boolean;
-  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+  /** Credentials from the URL's user info. */
+  sasl?: {
+    /** From `?sasl=`, default `plain`. */
+    mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    /** The URL's user. */
+    username: string;
+    /** The URL's password; never logged. */
+    password: string;
+  };
 }
 
 const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;

@@ -14,13 +14,18 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588 - 1024;
 const RetryOptionsSchema = z.strictObject({
   /** Attempts after the first. */
   retries: z.number().int().min(0).max(1000).default(8),
+  /** First backoff delay. */
   initialRetryTimeMs: z.number().int().min(1).default(300),
+  /** Longest backoff delay. */
   maxRetryTimeMs: z.number().int().min(1).default(10_000),
 });
 
 const SaslSchema = z.strictObject({
+  /** SASL mechanism. */
   mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).default('plain'),
+  /** SASL user name. */
   username: z.string().min(1),
+  /** SASL password; never logged. */
   password: z.string(),
 });
 
@@ -38,11 +43,12 @@ export const KafkaOptionsSchema = z.strictObject({
   /** SASL credentials; `kafka://user:password@host` sets PLAIN (or `?sasl=scram-sha-256`). */
   sasl: SaslSchema.optional(),
   /** Per-attempt TCP connect timeout. */
-  connectionTimeoutMs: z.number().int().min(1).default(3000),
+  connectAttemptTimeoutMs: z.number().int().min(1).default(3000),
   /** Per-request timeout. */
   requestTimeoutMs: z.number().int().min(1).default(30_000),
   /** Upper bound for `connect()` against an unreachable cluster. */
   connectTimeoutMs: z.number().int().min(1).default(10_000),
+  /** Backoff for each broker operation. */
   retry: RetryOptionsSchema.default(RetryOptionsSchema.parse({})),
   /** Partitions for topics the backend creates, unless the channel declares `partitions`. */
   partitions: z.number().int().min(1).max(10_000).default(3),
@@ -57,6 +63,7 @@ export const KafkaOptionsSchema = z.strictObject({
   idempotent: z.boolean().default(true),
   /** Consumer group session timeout: how long a dead consumer keeps its partitions. */
   sessionTimeoutMs: z.number().int().min(1).default(30_000),
+  /** How often a consumer tells the group coordinator it is alive; below `sessionTimeoutMs`. */
   heartbeatIntervalMs: z.number().int().min(1).default(3000),
   /** How long the group waits for members to rejoin during a rebalance. */
   rebalanceTimeoutMs: z.number().int().min(1).default(60_000),
@@ -73,5 +80,7 @@ export const KafkaOptionsSchema = z.strictObject({
   path: ['heartbeatIntervalMs'],
 });
 
+/** Kafka backend options as `connect({ options })` takes them (defaults optional). */
 export type KafkaOptions = z.input<typeof KafkaOptionsSchema>;
+/** Kafka backend options with every default applied. */
 export type ResolvedKafkaOptions = z.output<typeof KafkaOptionsSchema>;

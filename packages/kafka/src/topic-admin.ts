@@ -177,12 +177,4 @@ export class TopicAdmin {
       this.logger.debug('switchboard kafka: could not delete group', { groupId, error: (error as Error).message });
     }
   }
-
-  async deleteTopic(topic: string): Promise<void> {
-    try {
-      await this.admin.deleteTopics({ topics: [topic] });
-    } catch (error) {
-      this.logger.debug('switchboard kafka: could not delete topic', { topic, error: (error as Error).message });
-    }
-  }
 }

@@ -38,7 +38,7 @@ describe('kafka unreachable', () => {
     const { port } = server.address() as net.AddressInfo;
     try {
       const started = Date.now();
-      const error = await connect({ url: `kafka://127.0.0.1:${port}`, options: { connectTimeoutMs: 2000, connectionTimeoutMs: 500 } }).catch((e: unknown) => e);
+      const error = await connect({ url: `kafka://127.0.0.1:${port}`, options: { connectTimeoutMs: 2000, connectAttemptTimeoutMs: 500 } }).catch((e: unknown) => e);
       const took = Date.now() - started;
       console.log(`silent listener: ${(error as Error).constructor.name} after ${took} ms: ${(error as Error).message}`);
       expect(error).toBeInstanceOf(ConnectionError);

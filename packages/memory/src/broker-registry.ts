@@ -54,11 +54,6 @@ export class BrokerRegistry {
     this.entries.delete(broker.name);
     broker.dispose();
   }
-
-  /** Names of running brokers ('' = plain `memory://`). */
-  names(): string[] {
-    return [...this.entries.keys()];
-  }
 }
 
 /**

@@ -5,7 +5,9 @@
 export interface Clock {
   /** Milliseconds since epoch. */
   now(): number;
+  /** Calls `callback` once `ms` have passed on this clock; returns a handle for `clearTimeout`. */
   setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancels a timer that has not fired. */
   clearTimeout(handle: unknown): void;
 }
 
@@ -39,12 +41,14 @@ export class ManualClock implements Clock {
     return this.current;
   }
 
+  /** Fires `callback` when {@link ManualClock.advance} reaches `ms` from now. */
   setTimeout(callback: () => void, ms: number): unknown {
     const timer: ManualTimer = { at: this.current + Math.max(0, ms), order: this.order++, callback };
     this.timers.push(timer);
     return timer;
   }
 
+  /** Cancels a timer that has not fired. */
   clearTimeout(handle: unknown): void {
     this.timers = this.timers.filter((t) => t !== handle);
   }

@@ -28,12 +28,15 @@ import type { PendingRequest } from './pending-request.js';
 const DONE: Promise<void> = Promise.resolve();
 
 /**
- * The memory backend: one bus's view of an in-process {@link MemoryBroker}. With a profile it
+ * The memory backend: one bus's view of an in-process broker (`MemoryBroker`). With a profile it
  * reports, and refuses, exactly what that real backend would.
  */
 export class MemoryBackend implements Backend {
   readonly name = 'memory';
-  readonly binding = { headerPrefix: 'ce_' } as const;
+  readonly binding = {
+    /** CloudEvents attributes use the Kafka binding's `ce_` names in memory too. */
+    headerPrefix: 'ce_',
+  } as const;
   readonly capabilities: CapabilityReport;
   readonly maxMessageBytes: number | undefined;
   private broker: MemoryBroker | undefined;

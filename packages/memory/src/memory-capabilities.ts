@@ -10,6 +10,7 @@ import {
 
 /** Backends the memory broker can impersonate. */
 export const MEMORY_PROFILES = ['rabbitmq', 'kafka'] as const;
+/** A backend whose capabilities the memory backend can impersonate. */
 export type MemoryProfile = (typeof MEMORY_PROFILES)[number];
 
 const OWN: Record<CapabilityName, string> = {

@@ -26,6 +26,7 @@ export const MemoryOptionsSchema = z.strictObject({
   maxMessageBytes: z.number().int().min(1).optional(),
 });
 
+/** Options of the memory backend, as `connect({ options })` takes them. */
 export type MemoryOptions = z.input<typeof MemoryOptionsSchema>;
 
 /** Everything the backend needs, resolved from URL and options. */

@@ -9,6 +9,7 @@ const ReconnectSchema = z.strictObject({
   initialDelayMs: z.number().int().min(0).default(100),
   /** Ceiling of the exponential backoff between reconnect attempts. */
   maxDelayMs: z.number().int().min(1).default(5_000),
+  /** Growth of the delay between attempts. */
   factor: z.number().min(1).default(2),
   /** Fraction of each delay that is randomised so a fleet does not reconnect in lockstep. */
   jitter: z.number().min(0).max(1).default(0.2),
@@ -24,13 +25,14 @@ export const RabbitOptionsSchema = z.strictObject({
   /** AMQP heartbeat in seconds; 0 disables it. A URL `?heartbeat=` wins. */
   heartbeatSeconds: z.number().int().min(0).max(3600).default(30),
   /** Bound on one TCP + AMQP handshake attempt, per host. */
-  connectTimeoutMs: z.number().int().min(100).default(5_000),
+  connectAttemptTimeoutMs: z.number().int().min(100).default(5_000),
   /**
    * How long an operation (publish, declare, subscribe) waits for the broker during an outage,
    * including re-sending unconfirmed messages after a reconnect, before it fails with a retriable
    * ConnectionError.
    */
   operationTimeoutMs: z.number().int().min(1).default(30_000),
+  /** Backoff between reconnect attempts after the connection dropped. */
   reconnect: ReconnectSchema.default(ReconnectSchema.parse({})),
   /**
    * Largest message (body plus headers) the broker accepts: set it to the broker's
@@ -41,7 +43,9 @@ export const RabbitOptionsSchema = z.strictObject({
   connectionName: z.string().min(1).default('switchboard'),
 });
 
+/** RabbitMQ backend options as `connect({ options })` takes them (defaults optional). */
 export type RabbitOptionsInput = z.input<typeof RabbitOptionsSchema>;
+/** RabbitMQ backend options with every default applied. */
 export type RabbitOptions = z.output<typeof RabbitOptionsSchema>;
 
 /**
@@ -65,4 +69,5 @@ export const RabbitChannelOptionsSchema = z.object({
   rabbitmq: RabbitTopologyMappingSchema.optional(),
 });
 
+/** Per-channel RabbitMQ options with defaults applied. */
 export type RabbitChannelOptions = z.output<typeof RabbitChannelOptionsSchema>;

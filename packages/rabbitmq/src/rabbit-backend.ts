@@ -45,7 +45,10 @@ import { DELAY_BUCKET_HEADER, HEADER_PREFIX, toPublish } from './wire-properties
  */
 class RabbitBackend implements Backend {
   readonly name = 'rabbitmq';
-  readonly binding = { headerPrefix: HEADER_PREFIX };
+  readonly binding = {
+    /** `cloudEvents:`: the CloudEvents AMQP protocol binding. */
+    headerPrefix: HEADER_PREFIX,
+  };
   readonly capabilities: CapabilityReport;
   /**
    * Starts at the `maxMessageBytes` option (AMQP 0-9-1 cannot read the broker's
@@ -212,9 +215,9 @@ class RabbitBackend implements Backend {
  * Creates a RabbitMQ backend for `amqp://` / `amqps://` urls: `user:pass@host:port/vhost`,
  * several comma-separated hosts for a cluster. Throws ConfigError for bad options.
  */
-export function createRabbitBackend(url: string, options: RabbitOptionsInput = {}, logger: Logger = silentLogger): Backend {
-  const parsed = parseConfig(RabbitOptionsSchema, options, 'RabbitMQ options');
-  return new RabbitBackend(url, parsed, logger);
+export function createRabbitBackend(context: { url: string; options?: RabbitOptionsInput; logger?: Logger }): Backend {
+  const parsed = parseConfig(RabbitOptionsSchema, context.options ?? {}, 'RabbitMQ options');
+  return new RabbitBackend(context.url, parsed, context.logger ?? silentLogger);
 }
 
 /** What `connect()` loads for `amqp://` and `amqps://` urls. */
@@ -222,6 +225,6 @@ export const backendFactory: BackendFactory = {
   name: 'rabbitmq',
   schemes: ['amqp', 'amqps'],
   create(context: BackendContext): Backend {
-    return createRabbitBackend(context.url, context.options as RabbitOptionsInput, context.logger);
+    return createRabbitBackend({ ...context, options: context.options as RabbitOptionsInput });
   },
 };

@@ -72,7 +72,7 @@ export class RabbitConnection {
     return this.ready && !this.closing;
   }
 
-  /** Initial connect: one pass over the hosts, each bounded by `connectTimeoutMs`. */
+  /** Initial connect: one pass over the hosts, each bounded by `connectAttemptTimeoutMs`. */
   async open(): Promise<void> {
     const model = await this.connectAny();
     this.attach(model);
@@ -192,7 +192,7 @@ export class RabbitConnection {
   }
 
   private async connectOne(endpoint: BrokerEndpoint): Promise<ChannelModel> {
-    const timeout = this.options.connectTimeoutMs;
+    const timeout = this.options.connectAttemptTimeoutMs;
     const attempt = amqpConnect(
       {
         protocol: endpoint.protocol,

@@ -45,7 +45,7 @@ describe.skipIf(skip !== undefined)(`rabbitmq faults${skip === undefined ? '' : 
 
   it('refused port: retriable ConnectionError within a bounded time', async () => {
     const started = Date.now();
-    const error = await caught(connect({ url: 'amqp://guest:secret@127.0.0.1:1', options: { connectTimeoutMs: 2_000 } }));
+    const error = await caught(connect({ url: 'amqp://guest:secret@127.0.0.1:1', options: { connectAttemptTimeoutMs: 2_000 } }));
     expect(error).toBeInstanceOf(ConnectionError);
     expect(error.retriable).toBe(true);
     expect(error.message).toContain('127.0.0.1:1');

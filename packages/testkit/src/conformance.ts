@@ -1,42 +1,8 @@
-import { afterEach, describe, it } from 'vitest';
 import { resolveBackendFactory, type Bus } from '@switchboard/core';
 import { unreachableReason } from './reachability.js';
-import { createScenarioContext, type ConformanceTarget, type ScenarioContext } from './scenario-context.js';
-import { badInputScenarios } from './scenarios/bad-input.js';
-import { capabilityRefusalScenarios } from './scenarios/capability-refusal.js';
-import { deadLetterScenarios } from './scenarios/dead-letter.js';
-import { delayedDeliveryScenarios } from './scenarios/delayed-delivery.js';
-import { envelopeScenarios } from './scenarios/envelope.js';
-import { fanoutScenarios } from './scenarios/fanout.js';
-import { lifecycleScenarios } from './scenarios/lifecycle.js';
-import { messageTtlScenarios } from './scenarios/message-ttl.js';
-import { orderedByKeyScenarios } from './scenarios/ordered-by-key.js';
-import { priorityScenarios } from './scenarios/priority.js';
-import { replayScenarios } from './scenarios/replay.js';
-import { requestReplyScenarios } from './scenarios/request-reply.js';
-import { schemaScenarios } from './scenarios/schema.js';
-import { stallScenarios } from './scenarios/stalls.js';
-import { workQueueScenarios } from './scenarios/work-queue.js';
+import { createScenarioContext, type ConformanceTarget } from './scenario-context.js';
 
-/** Every scenario group, one per capability plus the shared behaviour. */
-export const SCENARIO_GROUPS: readonly ((ctx: ScenarioContext) => void)[] = [
-  lifecycleScenarios,
-  envelopeScenarios,
-  schemaScenarios,
-  fanoutScenarios,
-  workQueueScenarios,
-  orderedByKeyScenarios,
-  priorityScenarios,
-  requestReplyScenarios,
-  replayScenarios,
-  delayedDeliveryScenarios,
-  deadLetterScenarios,
-  messageTtlScenarios,
-  capabilityRefusalScenarios,
-  badInputScenarios,
-  stallScenarios,
-];
-
+/** Options of {@link describeConformance}: the backend under test and how to treat its broker. */
 export interface ConformanceOptions extends ConformanceTarget {
   /**
    * Check the broker is reachable first. Unreachable: the suite is skipped with the reason in its
@@ -52,6 +18,10 @@ export interface ConformanceOptions extends ConformanceTarget {
  * reports as unsupported are proven to be refused with CapabilityError.
  */
 export async function describeConformance(options: ConformanceOptions): Promise<void> {
+  // vitest is an optional peer: imported here, not at the top, so that createTestBus, recorders and
+  // waitFor work in applications that test with something else.
+  const { afterEach, describe, it } = await import('vitest');
+  const { SCENARIO_GROUPS } = await import('./scenario-groups.js');
   const title = `${options.name} conformance`;
   const needsBroker = options.requireBroker ?? !options.url.startsWith('memory:');
   const reason = needsBroker ? await unreachableReason(options.url) : undefined;

@@ -1,4 +1,4 @@
-import type { Message } from '@switchboard/core';
+import type { Message, Subscription } from '@switchboard/core';
 import { waitFor, type WaitForOptions } from './wait-for.js';
 
 /**
@@ -6,6 +6,7 @@ import { waitFor, type WaitForOptions } from './wait-for.js';
  * `subscribe(group, recorder.handler)` then `await recorder.waitForCount(3)`.
  */
 export class Recorder<T = unknown> {
+  /** Every recorded message, in the order handled. */
   readonly messages: Message<T>[] = [];
 
   /** Pass as (or call from) a subscription handler. */
@@ -13,6 +14,7 @@ export class Recorder<T = unknown> {
     this.messages.push(message);
   };
 
+  /** The recorded payloads, in the order handled. */
   get payloads(): T[] {
     return this.messages.map((m) => m.payload);
   }
@@ -28,15 +30,24 @@ export class Recorder<T = unknown> {
     return waitFor(() => this.messages.find(predicate), { message: 'a matching message', ...options });
   }
 
+  /** Forgets what was recorded. */
   clear(): void {
     this.messages.length = 0;
   }
 }
 
 /** The part of a channel `recordPublished` needs. */
-interface Subscribable<T> {
+export interface Subscribable<T> {
+  /** The channel's name. */
   readonly name: string;
-  subscribe(group: string, handler: (message: Message<T>) => unknown, options?: { concurrency?: number }): Promise<{ close(): Promise<void> }>;
+  /** Subscribes `handler` as subscriber group `group`; resolves with something to close. */
+  subscribe(group: string, handler: (message: Message<T>) => unknown, options?: { concurrency?: number }): Promise<Pick<Subscription, 'close'>>;
+}
+
+/** A {@link Recorder} with its own subscription, from {@link recordPublished}. */
+export interface PublishedRecorder<T> extends Recorder<T> {
+  /** Closes the recorder's subscription; what it recorded stays. */
+  stop(): Promise<void>;
 }
 
 /**
@@ -44,7 +55,7 @@ interface Subscribable<T> {
  * (fanout gives it every message without taking any from the application's groups).
  * `await recordPublished(bus.channel('invoice-issued'))` then `recorder.waitForCount(n)`.
  */
-export async function recordPublished<T>(channel: Subscribable<T>, group = 'testkit-recorder'): Promise<Recorder<T> & { stop(): Promise<void> }> {
+export async function recordPublished<T>(channel: Subscribable<T>, group = 'testkit-recorder'): Promise<PublishedRecorder<T>> {
   const recorder = new Recorder<T>();
   const subscription = await channel.subscribe(group, recorder.handler, { concurrency: 1 });
   return Object.assign(recorder, { stop: () => subscription.close() });

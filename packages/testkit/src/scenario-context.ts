@@ -28,14 +28,17 @@ export type ConnectExtras = Pick<ConnectOptions, 'requestTimeoutMs' | 'closeTime
 
 /** What every scenario group receives. */
 export interface ScenarioContext {
+  /** The backend under test. */
   target: ConformanceTarget;
   /** The backend's own report (read before any scenario runs). */
   report: CapabilityReport;
+  /** True when the report says native or emulated. */
   supports(capability: CapabilityName): boolean;
   /** Connects a bus that is closed after the scenario. */
   connect<C extends Record<string, ChannelSpec>>(channels: C, extra?: ConnectExtras): Promise<Bus<C>>;
   /** A channel or group name no other scenario (or earlier run) uses. */
   unique(prefix: string): string;
+  /** How long a scenario waits for a delivery. */
   deliveryTimeoutMs: number;
 }
 

@@ -1,11 +1,15 @@
 import { connect, type Bus, type ChannelSpec, type KnownBackend } from '@switchboard/core';
 import { backendFactory } from '@switchboard/memory';
 
+/** Options of {@link createTestBus}. */
 export interface TestBusOptions<C extends Record<string, ChannelSpec>> {
+  /** The application's channel declarations, as for `connect()`. */
   channels?: C;
   /** Report and enforce another backend's capabilities, so tests fail where production would. */
   profile?: Exclude<KnownBackend, 'memory'>;
+  /** Default `request()` timeout, as for `connect()`. */
   requestTimeoutMs?: number;
+  /** How long `close()` waits for in-flight handlers, as for `connect()`. */
   closeTimeoutMs?: number;
 }
 

@@ -1,3 +1,4 @@
+/** Options of {@link waitFor} and the recorder's waits. */
 export interface WaitForOptions {
   /** Give up after this long. Default 10 000 ms. */
   timeoutMs?: number;
