@@ -72,7 +72,9 @@ export interface ConsumerHandle {
  */
 export type ConsumerState = 'live' | 'recovering' | 'failed';
 
+/** A consumer's report to core through {@link ConsumeOptions.status}. */
 export interface ConsumerStatus {
+  /** Whether it is making progress. */
   state: ConsumerState;
   /** Why it is not live (a SwitchboardError where the backend could translate it). */
   error?: Error;

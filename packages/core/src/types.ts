@@ -159,11 +159,15 @@ export interface SubscribeOptions {
  */
 export type SubscriptionState = 'live' | 'recovering' | 'failed' | 'closed';
 
+/** Whether one subscription makes progress: `subscription.status`, `onStatus`, `bus.health()`. */
 export interface SubscriptionStatus {
+  /** The channel it reads. */
   channel: string;
   /** Subscriber group; absent for replay and respond. */
   group?: string;
+  /** Which call started it. */
   kind: 'subscribe' | 'replay' | 'respond';
+  /** Live, recovering, failed or closed. */
   state: SubscriptionState;
   /** When it entered this state. */
   since: Date;
@@ -183,10 +187,13 @@ export interface Subscription {
 
 /** `bus.health()`: for readiness probes. */
 export interface BusHealth {
+  /** The backend's name. */
   backend: string;
   /** True while the bus is open and every subscription is live. */
   ok: boolean;
+  /** True once `close()` was called. */
   closed: boolean;
+  /** Every open subscription's status. */
   subscriptions: SubscriptionStatus[];
 }
 

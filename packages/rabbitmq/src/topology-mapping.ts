@@ -4,6 +4,7 @@ import { exchangeName, groupQueueName, MAX_NAME_BYTES } from './topology-names.j
 
 /** Exchange types a channel can be mapped onto. */
 export const EXCHANGE_TYPES = ['fanout', 'topic', 'direct', 'headers'] as const;
+/** One of {@link EXCHANGE_TYPES}. */
 export type ExchangeType = (typeof EXCHANGE_TYPES)[number];
 
 const brokerName = (what: string) =>
@@ -60,10 +61,12 @@ const GroupMappingSchema = z.strictObject({
  * since a mistyped mapping would otherwise quietly create new exchanges and queues.
  */
 export const RabbitTopologyMappingSchema = z.strictObject({
+  /** The exchange the channel publishes to; default: a durable fanout exchange named like the channel. */
   exchange: z
     .strictObject({
       /** Exchange the channel publishes to and its groups bind to. Default: the channel name. */
       name: brokerName('exchange name').optional(),
+      /** `fanout` (default), `topic`, `direct` or `headers`. */
       type: z.enum(EXCHANGE_TYPES).default('fanout'),
       /**
        * `true`: declare it (durable; an existing one must match, else ConfigError). `false`: it
@@ -76,7 +79,20 @@ export const RabbitTopologyMappingSchema = z.strictObject({
    * Routing key of published messages (topic and direct exchanges): the message key (`{ from:
    * 'key' }`, the default; unkeyed messages get `default`, '' unless set) or one fixed key.
    */
-  routingKey: z.union([z.strictObject({ from: z.literal('key'), default: routingKey.default('') }), z.strictObject({ fixed: routingKey })]).optional(),
+  routingKey: z
+    .union([
+      z.strictObject({
+        /** The routing key is the message key. */
+        from: z.literal('key'),
+        /** Routing key of messages without a key. */
+        default: routingKey.default(''),
+      }),
+      z.strictObject({
+        /** Every message is published with this routing key. */
+        fixed: routingKey,
+      }),
+    ])
+    .optional(),
   /** Per subscriber group: an existing queue and/or binding keys. Groups listed here are declared at connect. */
   groups: z
     .record(z.string(), GroupMappingSchema)
@@ -89,6 +105,7 @@ export const RabbitTopologyMappingSchema = z.strictObject({
     .default({}),
 });
 
+/** What `channels.x.options.rabbitmq` accepts (defaults filled in by the schema). */
 export type RabbitTopologyMappingInput = z.input<typeof RabbitTopologyMappingSchema>;
 
 /** One binding of a group queue: routing/binding key plus, on headers exchanges, the match arguments. */
