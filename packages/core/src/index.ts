@@ -40,6 +40,7 @@ export type {
   BackendContext,
   BackendFactory,
   ChannelSetup,
+  ChannelTopology,
   ConsumeOptions,
   ConsumerState,
   ConsumerStatus,

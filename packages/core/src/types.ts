@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { CapabilityName, CapabilityReport, Requirement, Requirements, Support } from './capabilities.js';
 import type { RetryOptions } from './config.js';
 import type { Logger } from './logger.js';
-import type { Backend, BackendFactory } from './spi.js';
+import type { Backend, BackendFactory, ChannelTopology } from './spi.js';
 
 /** How an application declares a channel. */
 export interface ChannelSpec {
@@ -197,6 +197,8 @@ export interface BusReport {
   channels: Record<string, Partial<Record<CapabilityName, ReportedCapability>>>;
   emulated: { channel: string; capability: CapabilityName; detail: string }[];
   degraded: { channel: string; capability: CapabilityName; detail: string }[];
+  /** Per channel, as far as the backend reports it: broker names in use, settings, and mismatches found. */
+  topology: Record<string, ChannelTopology>;
 }
 
 export interface Bus<C extends Record<string, ChannelSpec> = {}> {
