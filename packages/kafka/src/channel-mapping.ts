@@ -78,6 +78,14 @@ export class ChannelMap {
   /** Records a channel's mapping (parsed from its declaration); returns its topic. */
   declare(channel: string, options: ResolvedKafkaChannelOptions): string {
     const topic = options.topic ?? channel;
+    // Compression is chosen per produce request and so per topic: two choices for one topic clash.
+    for (const [other, entry] of this.entries) {
+      if (other !== channel && entry.topic === topic && entry.compression !== undefined && options.compression !== undefined && entry.compression !== options.compression) {
+        throw new ConfigError(
+          `Channels "${other}" and "${channel}" both map to topic "${topic}" but choose different compression (${entry.compression}, ${options.compression}); choose one for the topic`,
+        );
+      }
+    }
     const previous = this.entries.get(channel);
     this.entries.set(channel, {
       topic,
@@ -93,14 +101,10 @@ export class ChannelMap {
     return this.entries.get(channel)?.topic ?? channel;
   }
 
+  /** Compression of batches produced to `topic`: the choice of a channel mapped onto it, else the bus default. */
   compressionOf(topic: string): CompressionName {
     for (const entry of this.entries.values()) if (entry.topic === topic && entry.compression !== undefined) return entry.compression;
     return this.defaultCompression;
-  }
-
-  /** Compression of what `channel` publishes. */
-  channelCompression(channel: string): CompressionName {
-    return this.entries.get(channel)?.compression ?? this.defaultCompression;
   }
 
   /** Consumer group id of a subscriber group: the mapped one, else `<groupIdPrefix><channel>:<group>`. */
