@@ -163,7 +163,7 @@ export class GroupConsumer implements ConsumerHandle {
     const { error, restart } = event.payload;
     const { label, logger, groupId } = this.config;
     if (this.closed) return;
-    const translated = translateKafkaError(error, `consuming as group "${groupId}"`);
+    const translated = translateKafkaError(error, `consuming as group "${groupId}"`, { groupId });
     if (this.joins === 0 && !restart) {
       // Never joined (group protocol conflict, authorization, missing topic): start() rejects
       // with the cause at once instead of waiting out the join budget.

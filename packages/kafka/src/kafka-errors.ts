@@ -39,7 +39,7 @@ const CONFIG_TYPES = new Set(['INVALID_TOPIC_EXCEPTION', 'INVALID_REPLICATION_FA
  * consumed until the members agree; see `assignors` in the Kafka backend's README.
  */
 export class GroupProtocolError extends ConfigError {
-  /** The consumer group id. */
+  /** The consumer group id ('' where the error was translated without knowing it). */
   readonly groupId: string;
   /** The protocol the running members use, when the broker said. */
   readonly groupProtocol: string | undefined;
@@ -91,7 +91,7 @@ function innermostMessage(error: unknown): string {
  * Translates a kafkajs error into Switchboard's typed errors at the backend boundary.
  * `doing` says what failed ("publishing to orders") so the message stands on its own.
  */
-export function translateKafkaError(error: unknown, doing: string): SwitchboardError {
+export function translateKafkaError(error: unknown, doing: string, context: { groupId?: string } = {}): SwitchboardError {
   if (SwitchboardError.is(error)) return error;
   const chain = errorChain(error);
   const message = `Kafka: ${doing} failed: ${innermostMessage(error)}`;
@@ -104,7 +104,7 @@ export function translateKafkaError(error: unknown, doing: string): SwitchboardE
       `${message}. The group's running members use group protocols (partition assignors) this consumer does not offer. ` +
         'Give both sides a common one: Java consumers with partition.assignment.strategy containing RangeAssignor (its default) ' +
         'or RoundRobinAssignor, or the `assignors` option of the Kafka backend',
-      '',
+      context.groupId ?? '',
       undefined,
       { cause: error },
     );
