@@ -40,7 +40,7 @@ export type {
   BackendContext,
   BackendFactory,
   ChannelSetup,
-  ChannelTopology,
+  ChannelTopologyReport,
   ConsumeOptions,
   ConsumerState,
   ConsumerStatus,

@@ -109,7 +109,7 @@ export interface RequestOptions {
  * uses (mapped onto existing ones or its defaults), the settings in effect, and where the broker
  * differs from the declaration.
  */
-export interface ChannelTopology {
+export interface ChannelTopologyReport {
   /** Broker object names by role, e.g. `{ topic: 'orders', 'group billing': 'billing-service' }`. */
   names: Record<string, string>;
   /** Settings in effect, e.g. `{ compression: 'lz4', partitions: 6 }`. */
@@ -135,7 +135,7 @@ export interface Backend {
   channelCapabilities?(channel: string, requires: Requirements): Partial<Record<CapabilityName, CapabilitySupport>>;
 
   /** Optional: the channel's broker topology for `bus.report()`, once `ensureChannel` ran for it. */
-  channelTopology?(channel: string): ChannelTopology | undefined;
+  topologyReport?(channel: string): ChannelTopologyReport | undefined;
 
   /** Open connections. Rejects with ConnectionError / AuthError / ConfigError. */
   connect(): Promise<void>;

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { CapabilityName, CapabilityReport, Requirement, Requirements, Support } from './capabilities.js';
 import type { RetryOptions } from './config.js';
 import type { Logger } from './logger.js';
-import type { Backend, BackendFactory, ChannelTopology } from './spi.js';
+import type { Backend, BackendFactory, ChannelTopologyReport } from './spi.js';
 
 /** How an application declares a channel. */
 export interface ChannelSpec {
@@ -198,7 +198,7 @@ export interface BusReport {
   emulated: { channel: string; capability: CapabilityName; detail: string }[];
   degraded: { channel: string; capability: CapabilityName; detail: string }[];
   /** Per channel, as far as the backend reports it: broker names in use, settings, and mismatches found. */
-  topology: Record<string, ChannelTopology>;
+  topology: Record<string, ChannelTopologyReport>;
 }
 
 export interface Bus<C extends Record<string, ChannelSpec> = {}> {

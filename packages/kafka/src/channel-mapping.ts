@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig, type ChannelTopology } from '@switchboard/core';
+import { ConfigError, parseConfig, type ChannelTopologyReport } from '@switchboard/core';
 import { z } from 'zod';
 import { COMPRESSION_NAMES, type CompressionName } from './compression-registry.js';
 
@@ -130,13 +130,13 @@ export class ChannelMap {
   }
 
   /** The channel's topology for `bus.report()`, once it was ensured. */
-  topology(channel: string): ChannelTopology | undefined {
+  topology(channel: string): ChannelTopologyReport | undefined {
     const entry = this.entries.get(channel);
     if (entry === undefined) return undefined;
     const names: Record<string, string> = { topic: entry.topic };
     const groups = new Set([...Object.keys(entry.groupIds), ...entry.groups]);
     for (const group of [...groups].sort()) names[`group ${group}`] = this.groupIdOf(channel, group);
-    const settings: ChannelTopology['settings'] = { compression: entry.compression ?? this.defaultCompression };
+    const settings: ChannelTopologyReport['settings'] = { compression: entry.compression ?? this.defaultCompression };
     if (entry.facts !== undefined) {
       settings['partitions'] = entry.facts.partitions;
       settings['created'] = entry.facts.created;

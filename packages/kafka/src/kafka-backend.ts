@@ -7,7 +7,7 @@ import {
   type BackendContext,
   type CapabilityReport,
   type ChannelSetup,
-  type ChannelTopology,
+  type ChannelTopologyReport,
   type ConsumeOptions,
   type ConsumerHandle,
   type Delivery,
@@ -173,7 +173,7 @@ export class KafkaBackend implements Backend {
     await Promise.all(setup.groups.map((group) => this.prepareGroup(this.channels.groupIdOf(setup.name, group), topic, 'earliest')));
   }
 
-  channelTopology(channel: string): ChannelTopology | undefined {
+  topologyReport(channel: string): ChannelTopologyReport | undefined {
     return this.channels.topology(channel);
   }
 
