@@ -103,6 +103,9 @@ describeWithJava('kafka interop with the Java client', () => {
     const channels = Object.fromEntries(codecs.map((codec) => [`${base}-${codec}`, { partitions: 1, options: { kafka: { compression: codec } } }]));
     for (const name of Object.keys(channels)) topics.add(name);
     const bus = await open(channels);
+    // Switchboard reads its own compressed batches too.
+    const own: string[] = [];
+    for (const codec of codecs) await channelOf(bus, `${base}-${codec}`).subscribe('self', (m) => void own.push((m.payload as { codec: string }).codec));
     for (const codec of codecs) {
       await Promise.all(Array.from({ length: 10 }, (_, n) => channelOf(bus, `${base}-${codec}`).publish({ codec, n }, { key: `k${n}` })));
     }
@@ -120,36 +123,51 @@ describeWithJava('kafka interop with the Java client', () => {
     const values = consumed.stdout.trim().split('\n').map((line) => JSON.parse(line.slice(line.indexOf('|') + 1)) as { codec: string; n: number });
     for (const codec of codecs) expect(values.filter((v) => v.codec === codec).length).toBe(10);
     for (const codec of codecs) expect(new Set(await batchCodecs(`${base}-${codec}`))).toEqual(new Set([codec]));
+    await waitFor(() => own.length === 50, { timeoutMs: 15_000, message: 'Switchboard subscribers read all 50' });
+    for (const codec of codecs) expect(own.filter((c) => c === codec).length).toBe(10);
   });
 
-  it('a Java KafkaConsumer (default assignors) and a Switchboard subscriber share one group on 6 partitions: none lost, both busy', async () => {
-    const ch = unique('shared');
-    const groupId = unique('legacy-billing');
-    topics.add(ch);
-    groups.add(groupId);
-    const bus = await open({ [ch]: { partitions: 6, options: { kafka: { groupIds: { billing: groupId } } } } });
-    const ours: { n: number; partition: number }[] = [];
-    await channelOf(bus, ch).subscribe('billing', (m) => void ours.push({ n: (m.payload as { n: number }).n, partition: partitionOf(m) }));
-    const java = javaMember(ch, groupId);
-    // After the rebalance the Java member holds half of the partitions (range: 3 of 6).
-    await waitFor(() => (javaAssignment(java)?.length ?? 0) > 0, { timeoutMs: 30_000, message: 'Java member assigned partitions' });
-    const total = 90;
-    await Promise.all(Array.from({ length: total }, (_, n) => channelOf(bus, ch).publish({ n }, { key: `cust-${n}` })));
-    await waitFor(() => new Set([...ours.map((o) => o.n), ...javaRecords(java).map((r) => (JSON.parse(r.value) as { n: number }).n)]).size === total, {
-      timeoutMs: 30_000,
-      message: `all ${total} keyed messages handled by one member or the other`,
-    });
-    const theirs = javaRecords(java);
-    console.log(
-      `shared group: Switchboard handled ${ours.length} on partitions ${[...new Set(ours.map((o) => o.partition))].sort()}, ` +
-        `Java ${theirs.length} on ${[...new Set(theirs.map((r) => r.partition))].sort()} (assignment ${javaAssignment(java)})`,
-    );
-    expect(ours.length).toBeGreaterThan(0);
-    expect(theirs.length).toBeGreaterThan(0);
-    expect(bus.report().topology[ch]?.names).toMatchObject({ topic: ch, 'group billing': groupId });
-    const described = (await admin.describeGroups([groupId])).groups[0];
-    expect(described?.protocol).toBe('range');
-  });
+  it.each(['Switchboard', 'Java'])(
+    'a Java KafkaConsumer (default assignors) and a Switchboard subscriber share one group on 6 partitions (%s member first): none lost, both busy, then the Java member leaves',
+    async (first) => {
+      const ch = unique('shared');
+      const groupId = unique('legacy-billing');
+      topics.add(ch);
+      groups.add(groupId);
+      const bus = await open({ [ch]: { partitions: 6, options: { kafka: { groupIds: { billing: groupId } } } } });
+      const ours: { n: number; partition: number }[] = [];
+      const subscribe = (): Promise<unknown> => channelOf(bus, ch).subscribe('billing', (m) => void ours.push({ n: (m.payload as { n: number }).n, partition: partitionOf(m) }));
+      let java: JavaProcess;
+      if (first === 'Switchboard') {
+        await subscribe();
+        java = javaMember(ch, groupId);
+      } else {
+        java = javaMember(ch, groupId);
+        await waitFor(() => javaAssignment(java)?.length === 6, { timeoutMs: 30_000, message: 'Java member alone holds all 6 partitions' });
+        await subscribe();
+      }
+      // After the rebalance the Java member holds half of the partitions (range: 3 of 6).
+      await waitFor(() => javaAssignment(java)?.length === 3, { timeoutMs: 30_000, message: 'Java member assigned 3 partitions' });
+      const total = 90;
+      const handled = (): Set<number> => new Set([...ours.map((o) => o.n), ...javaRecords(java).map((r) => (JSON.parse(r.value) as { n: number }).n)]);
+      await Promise.all(Array.from({ length: total }, (_, n) => channelOf(bus, ch).publish({ n }, { key: `cust-${n}` })));
+      await waitFor(() => handled().size === total, { timeoutMs: 30_000, message: `all ${total} keyed messages handled by one member or the other` });
+      const theirs = javaRecords(java);
+      console.log(
+        `shared group (${first} first): Switchboard handled ${ours.length} on partitions ${[...new Set(ours.map((o) => o.partition))].sort()}, ` +
+          `Java ${theirs.length} on ${[...new Set(theirs.map((r) => r.partition))].sort()}`,
+      );
+      expect(ours.length).toBeGreaterThan(0);
+      expect(theirs.length).toBeGreaterThan(0);
+      expect(bus.report().topology[ch]?.names).toMatchObject({ topic: ch, 'group billing': groupId });
+      expect((await admin.describeGroups([groupId])).groups[0]?.protocol).toBe('range');
+
+      // Migration, member by member: the Java member leaves; Switchboard takes its partitions over.
+      expect((await java.stop()).code).toBe(0);
+      await Promise.all(Array.from({ length: 30 }, (_, i) => channelOf(bus, ch).publish({ n: total + i }, { key: `cust-${i}` })));
+      await waitFor(() => new Set(ours.map((o) => o.n).filter((n) => n >= total)).size === 30, { timeoutMs: 30_000, message: 'Switchboard handles everything after the Java member left' });
+    },
+  );
 
   it('a group protocol conflict is never silent: subscribe() rejects with GroupProtocolError, and the Java side gets its exception', async () => {
     const ch = unique('conflict');
