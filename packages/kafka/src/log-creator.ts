@@ -23,6 +23,12 @@ export function kafkaLogLevel(level: ResolvedKafkaOptions['clientLogLevel']): Lo
 const HANDLED_WARNINGS = new Set(['Limiting retries for the idempotent producer may invalidate EoS guarantees']);
 
 /**
+ * Errors kafkajs logs at error level although it retries them by itself, typically while a fresh
+ * broker elects its group coordinator or partition leaders: routine on a cold start, so debug.
+ */
+const RETRIED_BY_KAFKAJS = /coordinator is not available|not the correct coordinator|coordinator is loading|leader not available|no leader for this topic-partition|not the leader for/i;
+
+/**
  * Routes kafkajs' log lines into the bus logger instead of the console. kafkajs' INFO lines
  * ("Starting", "Stopped", member joins) are routine, so they arrive at debug.
  */
@@ -32,7 +38,7 @@ export function createLogCreator(logger: Logger): logCreator {
       const { message, timestamp: _timestamp, logger: _name, ...fields } = log;
       const text = `kafkajs ${namespace}: ${message}`;
       const extra = { ...fields, namespace };
-      if (HANDLED_WARNINGS.has(message)) logger.debug(text, extra);
+      if (HANDLED_WARNINGS.has(message) || RETRIED_BY_KAFKAJS.test(String((fields as { error?: unknown }).error ?? ''))) logger.debug(text, extra);
       else if (level === logLevel.ERROR) logger.error(text, extra);
       else if (level === logLevel.WARN) logger.warn(text, extra);
       else logger.debug(text, extra);

@@ -113,7 +113,8 @@ export function consoleProduce(topic: string, records: { key: string; value: str
 
 /** The compression codec of every record batch in a topic partition's log, read from the broker's own files. */
 export async function batchCodecs(topic: string, partition = 0): Promise<string[]> {
-  const dir = path.join(KAFKA_HOME, 'data', `${topic}-${partition}`);
+  // The test broker's log.dirs (test/brokers/kafka.mjs); KAFKA_DATA_DIR for another local broker.
+  const dir = path.join(process.env['KAFKA_DATA_DIR'] ?? path.join(KAFKA_HOME, 'data'), `${topic}-${partition}`);
   const files = readdirSync(dir).filter((f) => f.endsWith('.log')).map((f) => path.join(dir, f));
   const result = await runJava('kafka.tools.DumpLogSegments', ['--files', files.join(',')]);
   return [...result.stdout.matchAll(/compresscodec: (\w+)/g)].map((m) => (m[1] as string).toLowerCase());
