@@ -6,7 +6,7 @@ import kafkajs from 'kafkajs';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { describeWithBroker, FAST_GROUPS, KAFKA_URL } from './kafka-env.js';
 
-const unique = (prefix: string): string => `sbk-${prefix}-${randomBytes(4).toString('hex')}`;
+const unique = (prefix: string): string => `sbk-et-${prefix}-${randomBytes(4).toString('hex')}`;
 
 interface TestChannel {
   publish(payload: unknown, options?: { key?: string }): Promise<void>;
@@ -36,7 +36,9 @@ afterEach(async () => {
   await Promise.all(buses.splice(0).map((b) => b.close()));
 });
 afterAll(async () => {
-  await admin.deleteTopics({ topics: [...topics] }).catch(() => {});
+  const listed = (await admin.listGroups().catch(() => ({ groups: [] }))).groups.map((g) => g.groupId);
+  await admin.deleteGroups(listed.filter((id) => [...topics].some((t) => id.startsWith(`${t}:`)))).catch(() => {});
+  await admin.deleteTopics({ topics: [...topics].flatMap((t) => [t, `${t}.dead`]) }).catch(() => {});
   await admin.disconnect();
 });
 

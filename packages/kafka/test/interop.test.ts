@@ -10,7 +10,7 @@ import { batchCodecs, BOOTSTRAP, compileFixture, consoleProduce, describeWithJav
 // Interop with clients Switchboard did not write: Kafka's own Java console tools and a plain Java
 // KafkaConsumer (test/fixtures/JavaGroupMember.java, compiled here against the broker's jars).
 
-const unique = (prefix: string): string => `sbk-${prefix}-${randomBytes(4).toString('hex')}`;
+const unique = (prefix: string): string => `sbk-ix-${prefix}-${randomBytes(4).toString('hex')}`;
 const partitionOf = (message: Message): number => Number(message.position?.split(':')[0]);
 
 interface TestChannel {
@@ -68,7 +68,10 @@ afterEach(async () => {
 
 afterAll(async () => {
   member?.remove();
-  await admin.deleteGroups([...groups]).catch(() => {});
+  // Mapped group ids, and the default `<channel>:<group>` ones of this file's channels.
+  const listed = (await admin.listGroups().catch(() => ({ groups: [] }))).groups.map((g) => g.groupId);
+  const mine = listed.filter((id) => groups.has(id) || [...topics].some((t) => id.startsWith(`${t}:`)));
+  await admin.deleteGroups(mine).catch(() => {});
   await admin.deleteTopics({ topics: [...topics].flatMap((t) => [t, `${t}.dead`]) }).catch(() => {});
   await admin.disconnect();
 });
