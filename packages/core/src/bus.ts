@@ -111,9 +111,11 @@ class SwitchboardBus implements ChannelHost {
   }
 
   report(): BusReport {
-    const report: BusReport = { backend: this.adapter.name, channels: {}, emulated: [], degraded: [] };
+    const report: BusReport = { backend: this.adapter.name, channels: {}, emulated: [], degraded: [], topology: {} };
     for (const [channel, plan] of this.plans) {
       report.channels[channel] = plan.capabilities;
+      const topology = this.adapter.topologyReport?.(channel);
+      if (topology !== undefined) report.topology[channel] = topology;
       for (const [capability, planned] of Object.entries(plan.capabilities)) {
         const entry = { channel, capability: capability as CapabilityName, detail: planned.detail };
         if (planned.degraded) report.degraded.push(entry);

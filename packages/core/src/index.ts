@@ -42,6 +42,7 @@ export type {
   BackendContext,
   BackendFactory,
   ChannelSetup,
+  ChannelTopologyReport,
   ConsumeOptions,
   ConsumerState,
   ConsumerStatus,

@@ -124,6 +124,20 @@ export interface RequestOptions {
   timeoutMs: number;
 }
 
+/**
+ * What a backend made of one channel on the broker, shown in `bus.report().topology`: the names it
+ * uses (mapped onto existing ones or its defaults), the settings in effect, and where the broker
+ * differs from the declaration.
+ */
+export interface ChannelTopologyReport {
+  /** Broker object names by role, e.g. `{ topic: 'orders', 'group billing': 'billing-service' }`. */
+  names: Record<string, string>;
+  /** Settings in effect, e.g. `{ compression: 'lz4', partitions: 6 }`. */
+  settings: Record<string, string | number | boolean>;
+  /** Differences between the declaration and the broker, as sentences a person can act on. */
+  warnings: string[];
+}
+
 /** A backend instance, one per bus. Every method may be called concurrently. */
 export interface Backend {
   /** Short stable name: 'memory', 'rabbitmq', 'kafka'. */
@@ -144,6 +158,9 @@ export interface Backend {
    * means). May throw ConfigError for options it cannot accept. Default: `capabilities`.
    */
   channelCapabilities?(channel: string, requires: Requirements, options?: Record<string, unknown>): Partial<Record<CapabilityName, CapabilitySupport>>;
+
+  /** Optional: the channel's broker topology for `bus.report()`, once `ensureChannel` ran for it. */
+  topologyReport?(channel: string): ChannelTopologyReport | undefined;
 
   /** Open connections. Rejects with ConnectionError / AuthError / ConfigError. */
   connect(): Promise<void>;

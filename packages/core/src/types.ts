@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { CapabilityName, CapabilityReport, Requirement, Requirements, Support } from './capabilities.js';
 import type { RetryOptions } from './config.js';
 import type { Logger } from './logger.js';
-import type { Backend, BackendFactory } from './spi.js';
+import type { Backend, BackendFactory, ChannelTopologyReport } from './spi.js';
 
 /** How an application declares a channel. */
 export interface ChannelSpec {
@@ -262,6 +262,8 @@ export interface BusReport {
   emulated: ReportedEntry[];
   /** `'preferred'` capabilities the backend lacks: the channel runs without them. */
   degraded: ReportedEntry[];
+  /** Per channel, as far as the backend reports it: broker names in use, settings, and mismatches found. */
+  topology: Record<string, ChannelTopologyReport>;
 }
 
 /** One capability of one channel in {@link BusReport}. */

@@ -1,5 +1,7 @@
-import { ConnectionError, type ConsumerHandle, type Delivery, type DeliverFn, type Logger } from '@switchboard/core';
+import { ConnectionError, type ConsumerHandle, type ConsumerStatus, type Delivery, type DeliverFn, type Logger } from '@switchboard/core';
 import type { Consumer, ConsumerCrashEvent, ConsumerGroupJoinEvent, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { ConsumerHealth } from './consumer-health.js';
+import { partitionAssigners, type AssignorName } from './java-assignors.js';
 import { PartitionProgress } from './partition-progress.js';
 import { translateKafkaError } from './kafka-errors.js';
 import type { ResolvedKafkaOptions } from './options.js';
@@ -28,6 +30,10 @@ export interface GroupConsumerConfig {
   partitionsConcurrently: number;
   deliver: DeliverFn;
   toDelivery: DeliveryFactory;
+  /** Group protocols offered, in preference order (default: the `assignors` option). */
+  assignors?: readonly AssignorName[];
+  /** Progress reports for core (`ConsumeOptions.status`). */
+  status?: (status: ConsumerStatus) => void;
 }
 
 /**
@@ -54,8 +60,11 @@ export class GroupConsumer implements ConsumerHandle {
   private readonly beats = new Set<() => void>();
   private keeper: NodeJS.Timeout | undefined;
   private readonly cleanups: (() => Promise<void>)[] = [];
+  private readonly health: ConsumerHealth;
 
-  constructor(private readonly config: GroupConsumerConfig) {}
+  constructor(private readonly config: GroupConsumerConfig) {
+    this.health = new ConsumerHealth(config.status);
+  }
 
   /** Connects, joins the group and resolves once this member has its assignment. */
   async start(): Promise<void> {
@@ -68,9 +77,14 @@ export class GroupConsumer implements ConsumerHandle {
       maxWaitTimeInMs: options.maxWaitTimeMs,
       maxBytesPerPartition: options.maxBytesPerPartition,
       allowAutoTopicCreation: false,
+      // Java-compatible group protocols, so Java consumers can share the group.
+      partitionAssigners: partitionAssigners(this.config.assignors ?? options.assignors),
+      // Partitions added to the topic make kafkajs rejoin (and the leader assign them) once seen.
+      metadataMaxAge: options.metadataMaxAgeMs,
       retry: { retries: options.retry.retries, initialRetryTime: options.retry.initialRetryTimeMs, maxRetryTime: options.retry.maxRetryTimeMs },
     });
     this.consumer = consumer;
+    this.health.attach(consumer);
     const period = Math.max(10, Math.min(BEAT_CHECK_MS, options.heartbeatIntervalMs, options.commitIntervalMs));
     this.keeper = setInterval(() => {
       for (const tick of this.beats) tick();
@@ -152,15 +166,25 @@ export class GroupConsumer implements ConsumerHandle {
 
   private onCrash(event: ConsumerCrashEvent): void {
     const { error, restart } = event.payload;
-    const { label, logger } = this.config;
+    const { label, logger, groupId } = this.config;
     if (this.closed) return;
+    const translated = translateKafkaError(error, `consuming as group "${groupId}"`, { groupId });
+    if (this.joins === 0 && !restart) {
+      // Never joined (group protocol conflict, authorization, missing topic): start() rejects
+      // with the cause at once instead of waiting out the join budget.
+      const waiters = this.joinWaiters;
+      this.joinWaiters = [];
+      for (const settle of waiters) settle(translated);
+      if (waiters.length > 0) return;
+    }
+    this.health.crashed(translated, restart);
     if (restart) {
       logger.warn(`switchboard kafka: ${label} lost its connection; kafkajs restarts it`, { error: error.message });
       return;
     }
     // kafkajs gives up on errors it considers permanent; the broker may still come back, so retry slowly.
     const delay = this.config.options.retry.maxRetryTimeMs;
-    logger.error(`switchboard kafka: ${label} stopped on an error; restarting it in ${delay} ms`, { error: error.message });
+    logger.error(`switchboard kafka: ${label} stopped on an error; restarting it in ${delay} ms`, { error: translated.message });
     this.restartTimer = setTimeout(() => void this.restart(), delay);
   }
 

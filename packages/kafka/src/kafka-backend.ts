@@ -9,6 +9,7 @@ import {
   type BackendContext,
   type CapabilityReport,
   type ChannelSetup,
+  type ChannelTopologyReport,
   type ConsumeOptions,
   type ConsumerHandle,
   type Delivery,
@@ -21,10 +22,12 @@ import {
 import type { Admin, Kafka as KafkaClient, KafkaMessage, SASLOptions } from 'kafkajs';
 import { Kafka } from './kafkajs-runtime.js';
 import { probeBrokers } from './broker-probe.js';
+import { ChannelMap, parseChannelOptions } from './channel-mapping.js';
+import { installCompressionCodecs } from './compression-registry.js';
 import { GroupConsumer, type DeliveryFactory } from './group-consumer.js';
 import type { PinOptions } from './group-pin.js';
 import { kafkaCapabilities } from './kafka-capabilities.js';
-import { translateKafkaError } from './kafka-errors.js';
+import { GroupProtocolError, KeyRequiredError, translateKafkaError } from './kafka-errors.js';
 import { fromKafkaMessage } from './kafka-message.js';
 import { KafkaPublisher } from './kafka-publisher.js';
 import { parseKafkaUrl } from './kafka-url.js';
@@ -65,6 +68,7 @@ export class KafkaBackend implements Backend {
   private readonly declaredGroups = new Map<string, Set<string>>();
   private readonly groupSetups = new Map<string, Promise<void>>();
   private readonly handles = new Set<GroupConsumer>();
+  private readonly channels: ChannelMap;
   private closing: Promise<void> | undefined;
 
   constructor(context: BackendContext) {
@@ -74,6 +78,9 @@ export class KafkaBackend implements Backend {
     this.brokers = endpoint.brokers;
     this.capabilities = kafkaCapabilities(this.options);
     this.maxMessageBytes = this.options.maxMessageBytes;
+    this.channels = new ChannelMap(this.options.groupIdPrefix, this.options.compression);
+    // kafkajs keeps codecs in one process-wide registry; see installCompressionCodecs.
+    installCompressionCodecs();
     const sasl = this.options.sasl ?? endpoint.sasl;
     const ssl = this.options.ssl ?? (endpoint.tls ? true : undefined);
     this.kafka = new Kafka({
@@ -96,8 +103,8 @@ export class KafkaBackend implements Backend {
   async connect(): Promise<void> {
     if (this.connected !== undefined) return;
     const admin = this.kafka.admin();
-    const topics = new TopicAdmin(this.kafka, admin, this.pinOptions(), this.options.retry, this.logger);
-    const publisher = new KafkaPublisher(this.kafka, this.options, topics, this.logger);
+    const topics = new TopicAdmin(this.kafka, admin, this.pinOptions(), this.options.retry, this.logger, this.options.metadataMaxAgeMs);
+    const publisher = new KafkaPublisher(this.kafka, this.options, topics, this.logger, (topic) => this.channels.compressionOf(topic));
     const budget = this.options.connectTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     // The probe owns the budget; this bound only catches a broker that accepts TCP but never
@@ -148,48 +155,104 @@ export class KafkaBackend implements Backend {
           `"${setup.name.slice(0, -REPLY_TOPIC_SUFFIX.length)}"; choose another name`,
       );
     }
-    const declared = setup.options.partitions;
-    const partitions = typeof declared === 'number' && Number.isInteger(declared) && declared > 0 ? declared : this.options.partitions;
-    await topics.ensureTopic({
-      topic: setup.name,
+    const topic = this.channels.declare(setup.name, parseChannelOptions(setup.name, setup.options));
+    const declared = setup.options['partitions'];
+    const explicit = typeof declared === 'number' && Number.isInteger(declared) && declared > 0 ? declared : undefined;
+    const partitions = explicit ?? this.options.partitions;
+    const facts = await topics.ensureTopic({
+      topic,
       partitions,
       ...(this.options.replicationFactor !== undefined && { replicationFactor: this.options.replicationFactor }),
     });
+    const warnings: string[] = [];
+    if (!facts.created && explicit !== undefined && facts.partitions !== explicit) {
+      // Kafka can only add partitions (which moves keys), never remove them: reported, not changed.
+      warnings.push(
+        `channel "${setup.name}" declares ${explicit} partitions but topic "${topic}" already has ${facts.partitions}; ` +
+          `the topic is used as it is (add partitions with kafka-topics --alter, or declare ${facts.partitions})`,
+      );
+    }
+    this.channels.setFacts(setup.name, facts, warnings);
+    for (const warning of warnings) this.logger.warn(`switchboard kafka: ${warning}`, { channel: setup.name, topic });
     if (setup.groups.length === 0) return;
     let groups = this.declaredGroups.get(setup.name);
     if (groups === undefined) this.declaredGroups.set(setup.name, (groups = new Set()));
-    for (const group of setup.groups) groups.add(group);
+    for (const group of setup.groups) {
+      groups.add(group);
+      this.channels.noteGroup(setup.name, group);
+    }
     // Declared groups exist from now on: pin them to the earliest retained offset so whoever
     // subscribes first (this process or another) reads what was published in the meantime.
-    await Promise.all(setup.groups.map((group) => this.prepareGroup(this.groupId(setup.name, group), setup.name, 'earliest')));
+    await Promise.all(setup.groups.map((group) => this.prepareGroup(this.channels.groupIdOf(setup.name, group), topic, 'earliest')));
+  }
+
+  topologyReport(channel: string): ChannelTopologyReport | undefined {
+    return this.channels.topology(channel);
   }
 
   publish(channel: string, messages: WireMessage[]): Promise<void> {
-    return this.ready.publisher.publish(channel, messages);
+    const { publisher } = this.ready;
+    const topic = this.channels.topicOf(channel);
+    if (this.channels.isCompacted(channel) && messages.some((m) => m.key === undefined)) {
+      return Promise.reject(
+        new KeyRequiredError(
+          `Kafka: channel "${channel}" maps to compacted topic "${topic}" (cleanup.policy=compact), which keeps the latest record per key ` +
+            'and refuses records without one; publish with { key }',
+          topic,
+        ),
+      );
+    }
+    return publisher.publish(topic, messages);
   }
 
   async consume(channel: string, group: string, options: ConsumeOptions, deliver: DeliverFn): Promise<ConsumerHandle> {
     const declared = this.declaredGroups.get(channel)?.has(group) === true;
-    const groupId = this.groupId(channel, group);
-    await this.prepareGroup(groupId, channel, declared ? 'earliest' : 'latest');
-    return this.startConsumer({
-      topic: channel,
+    const topic = this.channels.topicOf(channel);
+    const groupId = this.channels.groupIdOf(channel, group);
+    this.channels.noteGroup(channel, group);
+    await this.prepareGroup(groupId, topic, declared ? 'earliest' : 'latest');
+    try {
+      return await this.startConsumer({
+        topic,
+        groupId,
+        label: `subscriber group "${group}" of channel "${channel}"`,
+        // Every partition that existed got a committed offset from prepareGroup; one without any
+        // was added to the topic later, so all of it is new and is read from its start.
+        fromBeginning: true,
+        commit: true,
+        concurrency: options.concurrency,
+        deliver,
+        toDelivery: this.deliveryFactory(),
+        status: options.status,
+      });
+    } catch (error) {
+      if (error instanceof GroupProtocolError) throw await this.explainProtocolConflict(error, groupId, channel, group);
+      throw error;
+    }
+  }
+
+  /** Names the protocol the group's running members use, read from the broker. */
+  private async explainProtocolConflict(error: GroupProtocolError, groupId: string, channel: string, group: string): Promise<GroupProtocolError> {
+    const running = await this.ready.topics.describeGroup(groupId).catch(() => undefined);
+    const protocol = running?.protocol || undefined;
+    return new GroupProtocolError(
+      `Kafka: subscriber group "${group}" of channel "${channel}" cannot join consumer group "${groupId}": its ${running?.members ?? 'running'} member(s) ` +
+        `use group protocol ${protocol === undefined ? '(unknown)' : `"${protocol}"`}, and this consumer offers ${this.options.assignors.map((a) => `"${a}"`).join(', ')}. ` +
+        'Give both sides a common one: Java consumers interoperate with partition.assignment.strategy containing RangeAssignor (the Java default) ' +
+        'or RoundRobinAssignor; CooperativeStickyAssignor or StickyAssignor alone cannot be shared (see the assignors option)',
       groupId,
-      label: `subscriber group "${group}" of channel "${channel}"`,
-      fromBeginning: declared,
-      commit: true,
-      concurrency: options.concurrency,
-      deliver,
-      toDelivery: this.deliveryFactory(),
-    });
+      protocol,
+      { cause: error.cause ?? error },
+    );
   }
 
   async replay(channel: string, from: ReplayFrom, options: ConsumeOptions, deliver: DeliverFn): Promise<ConsumerHandle> {
     const { topics } = this.ready;
-    const start = await replayStart(channel, from, topics);
+    const topic = this.channels.topicOf(channel);
+    const start = await replayStart(topic, from, topics);
     const groupId = this.groupId(channel, `@replay-${randomUUID()}`);
     const consumer = await this.startConsumer({
-      topic: channel,
+      topic,
       groupId,
       label: `replay of channel "${channel}"`,
       fromBeginning: start.fromBeginning,
@@ -198,6 +261,7 @@ export class KafkaBackend implements Backend {
       concurrency: options.concurrency,
       deliver,
       toDelivery: this.deliveryFactory(),
+      status: options.status,
     });
     consumer.afterClose(() => topics.deleteGroup(groupId));
     return consumer;
@@ -205,22 +269,25 @@ export class KafkaBackend implements Backend {
 
   async respond(channel: string, options: ConsumeOptions, deliver: DeliverFn): Promise<ConsumerHandle> {
     const { publisher } = this.ready;
+    const topic = this.channels.topicOf(channel);
     const groupId = this.groupId(channel, '@responders');
-    await this.prepareGroup(groupId, channel, 'latest');
+    await this.prepareGroup(groupId, topic, 'latest');
     const plain = this.deliveryFactory();
     const send = (topic: string, reply: WireMessage): Promise<void> => publisher.publish(topic, [reply]);
     return this.startConsumer({
-      topic: channel,
+      topic,
       groupId,
       label: `responders of channel "${channel}"`,
-      fromBeginning: false,
+      // As for subscriber groups: only partitions added after prepareGroup lack an offset.
+      fromBeginning: true,
       commit: true,
       concurrency: options.concurrency,
+      status: options.status,
       deliver,
       toDelivery: (message, partition, ack, redelivered) => {
         const delivery = plain(message, partition, ack, redelivered);
         if (delivery === undefined || requestExpired(delivery.headers)) return undefined;
-        const reply = replyFor(channel, delivery.headers, send);
+        const reply = replyFor(topic, delivery.headers, send);
         if (reply !== undefined) delivery.reply = reply;
         delivery.headers = withoutReplyHeaders(delivery.headers);
         return delivery;
@@ -229,7 +296,7 @@ export class KafkaBackend implements Backend {
   }
 
   request(channel: string, message: WireMessage, options: RequestOptions): Promise<Delivery> {
-    return this.ready.requester.request(channel, message, options.timeoutMs);
+    return this.ready.requester.request(this.channels.topicOf(channel), message, options.timeoutMs);
   }
 
   /** A non-committing reader of `topic` from its current end (reply listeners). */
@@ -295,6 +362,7 @@ export class KafkaBackend implements Backend {
     concurrency: number;
     deliver: DeliverFn;
     toDelivery: DeliveryFactory;
+    status?: ConsumeOptions['status'];
   }): Promise<GroupConsumer> {
     const { topics } = this.ready;
     const partitions = await topics.partitionCount(config.topic);

@@ -1,6 +1,6 @@
 import { AuthError, ConfigError, ConnectionError, SwitchboardError, TimeoutError } from '@switchboard/core';
 import { describe, expect, it } from 'vitest';
-import { protocolErrorType, translateKafkaError } from './kafka-errors.js';
+import { GroupProtocolError, protocolErrorType, translateKafkaError } from './kafka-errors.js';
 
 // Shaped like kafkajs' errors (name / type / retriable / cause / errors), without a broker.
 const kafkaError = (name: string, fields: Record<string, unknown> = {}): Error => Object.assign(new Error(`${name} happened`), { name, ...fields });
@@ -13,6 +13,8 @@ describe('translateKafkaError', () => {
     [kafkaError('KafkaJSProtocolError', { type: 'TOPIC_AUTHORIZATION_FAILED' }), AuthError],
     [kafkaError('KafkaJSAggregateError', { errors: [kafkaError('KafkaJSCreateTopicError', { type: 'INVALID_TOPIC_EXCEPTION' })] }), ConfigError],
     [kafkaError('KafkaJSProtocolError', { type: 'INVALID_REPLICATION_FACTOR' }), ConfigError],
+    [kafkaError('KafkaJSProtocolError', { type: 'INCONSISTENT_GROUP_PROTOCOL' }), GroupProtocolError],
+    [kafkaError('KafkaJSProtocolError', { type: 'INVALID_RECORD' }), ConfigError],
   ])('%s → %o', (error, expected) => {
     const translated = translateKafkaError(error, 'doing it');
     expect(translated).toBeInstanceOf(expected);

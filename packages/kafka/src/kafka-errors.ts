@@ -33,6 +33,32 @@ const AUTH_TYPES = new Set([
 
 const CONFIG_TYPES = new Set(['INVALID_TOPIC_EXCEPTION', 'INVALID_REPLICATION_FACTOR', 'INVALID_PARTITIONS', 'INVALID_CONFIG', 'POLICY_VIOLATION', 'INVALID_REQUEST']);
 
+/**
+ * A consumer could not join its group because the members already in it use group protocols
+ * (partition assignors) this one does not offer (Kafka's INCONSISTENT_GROUP_PROTOCOL). Nothing is
+ * consumed until the members agree; see `assignors` in the Kafka backend's README.
+ */
+export class GroupProtocolError extends ConfigError {
+  /** The consumer group id ('' where the error was translated without knowing it). */
+  readonly groupId: string;
+  /** The protocol the running members use, when the broker said. */
+  readonly groupProtocol: string | undefined;
+  constructor(message: string, groupId: string, groupProtocol: string | undefined, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.groupId = groupId;
+    this.groupProtocol = groupProtocol;
+  }
+}
+
+/** A publish without a key on a channel whose topic is compacted (`cleanup.policy=compact`): the broker refuses such records. */
+export class KeyRequiredError extends ConfigError {
+  readonly topic: string;
+  constructor(message: string, topic: string) {
+    super(message);
+    this.topic = topic;
+  }
+}
+
 /** Every error in a kafkajs error's `cause` / aggregate chain, outermost first. */
 export function errorChain(error: unknown): KafkaJsErrorLike[] {
   const chain: KafkaJsErrorLike[] = [];
@@ -65,13 +91,29 @@ function innermostMessage(error: unknown): string {
  * Translates a kafkajs error into Switchboard's typed errors at the backend boundary.
  * `doing` says what failed ("publishing to orders") so the message stands on its own.
  */
-export function translateKafkaError(error: unknown, doing: string): SwitchboardError {
+export function translateKafkaError(error: unknown, doing: string, context: { groupId?: string } = {}): SwitchboardError {
   if (SwitchboardError.is(error)) return error;
   const chain = errorChain(error);
   const message = `Kafka: ${doing} failed: ${innermostMessage(error)}`;
   const types = chain.map((e) => e.type).filter((t): t is string => typeof t === 'string');
   if (chain.some((e) => e.name === 'KafkaJSSASLAuthenticationError') || types.some((t) => AUTH_TYPES.has(t))) {
     return new AuthError(message, { cause: error });
+  }
+  if (types.includes('INCONSISTENT_GROUP_PROTOCOL')) {
+    return new GroupProtocolError(
+      `${message}. The group's running members use group protocols (partition assignors) this consumer does not offer. ` +
+        'Give both sides a common one: Java consumers with partition.assignment.strategy containing RangeAssignor (its default) ' +
+        'or RoundRobinAssignor, or the `assignors` option of the Kafka backend',
+      context.groupId ?? '',
+      undefined,
+      { cause: error },
+    );
+  }
+  if (types.includes('INVALID_RECORD')) {
+    return new ConfigError(
+      `${message}. The broker refused a record as invalid; on a compacted topic (cleanup.policy=compact) every message needs a key`,
+      { cause: error },
+    );
   }
   if (types.some((t) => CONFIG_TYPES.has(t))) return new ConfigError(message, { cause: error });
   const connectionLike =

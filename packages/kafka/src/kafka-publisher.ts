@@ -1,9 +1,10 @@
 import { ClosedError, MessageTooLargeError, type Logger, type WireMessage } from '@switchboard/core';
-import type { Kafka, Message, PartitionerArgs, Producer } from 'kafkajs';
-import { CompressionTypes, Partitioners } from './kafkajs-runtime.js';
+import type { Kafka, Message, Producer } from 'kafkajs';
+import { compressionType, type CompressionName } from './compression-registry.js';
 import { protocolErrorType, translateKafkaError } from './kafka-errors.js';
 import { recordBytes, toKafkaMessage } from './kafka-message.js';
 import type { ResolvedKafkaOptions } from './options.js';
+import { placementPartitioner } from './partition-placement.js';
 import type { TopicAdmin } from './topic-admin.js';
 
 interface PendingBatch {
@@ -24,9 +25,9 @@ const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
  * Sends are serialised on purpose: kafkajs' idempotent producer assigns sequence numbers per
  * partition and rolls them back when a request fails, so a concurrent send could reuse the
  * sequence of a request the broker did store, and the broker would then drop the newer batch as a
- * duplicate while acknowledging it. For the same reason every message gets an explicit partition
- * (kafkajs re-partitions on each retry otherwise), and after a failed send the producer is replaced
- * so its successor starts with a fresh producer id.
+ * duplicate while acknowledging it. For the same reason a record keeps the partition of its first
+ * attempt (see placementPartitioner), and after a failed send the producer is replaced so its
+ * successor starts with a fresh producer id.
  */
 export class KafkaPublisher {
   private producer: Promise<Producer> | undefined;
@@ -36,15 +37,14 @@ export class KafkaPublisher {
   private sending = false;
   private idle: Promise<void> = Promise.resolve();
   private closed = false;
-  private roundRobin = Math.floor(Math.random() * 1024);
-  private readonly keyPartitioner = Partitioners.DefaultPartitioner();
-  private readonly metadata = new Map<number, PartitionerArgs['partitionMetadata']>();
 
   constructor(
     private readonly kafka: Kafka,
     private readonly options: ResolvedKafkaOptions,
     private readonly admin: TopicAdmin,
     private readonly logger: Logger,
+    /** Compression of the batches produced to a topic (its channel's choice, else the bus default). */
+    private readonly compressionOf: (topic: string) => CompressionName = () => options.compression,
   ) {}
 
   /** Connects the producer up front so the first publish does not pay for it. */
@@ -96,39 +96,31 @@ export class KafkaPublisher {
   }
 
   private async send(batches: Pick<PendingBatch, 'topic' | 'messages'>[]): Promise<void> {
-    const byTopic = new Map<string, Message[]>();
+    // One produce request has one compression, so topics are grouped by theirs (one request
+    // per codec in use, sent one after the other like every request).
+    const byCompression = new Map<CompressionName, Map<string, Message[]>>();
     for (const batch of batches) {
-      // Cached values are read without an await: each one is a turn of the event loop's
-      // microtask queue between publish() and the produce request.
-      const partitions = this.admin.knownPartitionCount(batch.topic) ?? (await this.admin.partitionCount(batch.topic));
+      const compression = this.compressionOf(batch.topic);
+      let byTopic = byCompression.get(compression);
+      if (byTopic === undefined) byCompression.set(compression, (byTopic = new Map()));
       let list = byTopic.get(batch.topic);
       if (list === undefined) byTopic.set(batch.topic, (list = []));
-      for (const wire of batch.messages) list.push(toKafkaMessage(wire, this.partitionFor(batch.topic, wire, partitions)));
+      // Partitions are chosen by placementPartitioner from the producer's own metadata.
+      for (const wire of batch.messages) list.push(toKafkaMessage(wire));
     }
-    const producer = this.connected ?? (await this.current());
-    try {
-      await producer.sendBatch({
-        acks: -1,
-        compression: CompressionTypes.None,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-      });
-    } catch (error) {
-      if (this.options.idempotent) this.retire(producer);
-      throw error;
+    for (const [compression, byTopic] of byCompression) {
+      const producer = this.connected ?? (await this.current());
+      try {
+        await producer.sendBatch({
+          acks: -1,
+          compression: compressionType(compression),
+          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        });
+      } catch (error) {
+        if (this.options.idempotent) this.retire(producer);
+        throw error;
+      }
     }
-  }
-
-  /** Keyed: murmur2 like the Java client, so other Kafka clients agree. Unkeyed: round-robin across partitions. */
-  private partitionFor(topic: string, wire: WireMessage, partitions: number): number | undefined {
-    if (partitions <= 0) return undefined;
-    if (wire.key === undefined) return this.roundRobin++ % partitions;
-    let partitionMetadata = this.metadata.get(partitions);
-    if (partitionMetadata === undefined) {
-      // Only the partition count matters for a keyed message; the rest satisfies the type.
-      partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
-      this.metadata.set(partitions, partitionMetadata);
-    }
-    return this.keyPartitioner({ topic, partitionMetadata, message: { key: wire.key, value: null } });
   }
 
   private async translate(error: unknown, batches: PendingBatch[]): Promise<unknown> {
@@ -153,7 +145,9 @@ export class KafkaPublisher {
   private current(): Promise<Producer> {
     if (this.producer === undefined) {
       const producer = this.kafka.producer({
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: placementPartitioner,
+        // Partitions added to a topic reach key placement once the producer re-reads metadata.
+        metadataMaxAge: this.options.metadataMaxAgeMs,
         allowAutoTopicCreation: false,
         idempotent: this.options.idempotent,
         maxInFlightRequests: this.options.idempotent ? 1 : 5,

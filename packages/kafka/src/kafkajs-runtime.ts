@@ -2,4 +2,4 @@ import kafkajs from 'kafkajs';
 
 // kafkajs is CommonJS and Node's ESM loader cannot see all of its named exports, so the runtime
 // values come from the default export (types are still imported from 'kafkajs' directly).
-export const { Kafka, Partitioners, CompressionTypes, ConfigResourceTypes, logLevel } = kafkajs;
+export const { Kafka, Partitioners, PartitionAssigners, CompressionTypes, CompressionCodecs, ConfigResourceTypes, logLevel, AssignerProtocol } = kafkajs;

@@ -8,6 +8,8 @@ describe('KafkaOptionsSchema', () => {
     const o = parseConfig(KafkaOptionsSchema, {}, 'options');
     expect(o).toMatchObject({ partitions: 3, idempotent: true, sessionTimeoutMs: 30_000, maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES });
     expect(o.replicationFactor).toBeUndefined();
+    // Added partitions are noticed within 30 s; Java-compatible group protocols first.
+    expect(o).toMatchObject({ compression: 'none', metadataMaxAgeMs: 30_000, assignors: ['range', 'roundrobin', 'RoundRobinAssigner'] });
   });
 
   it('rejects unknown keys and a heartbeat not below the session timeout, naming the field', () => {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { COMPRESSION_NAMES } from './compression-registry.js';
+import { ASSIGNOR_NAMES } from './java-assignors.js';
 
 /**
  * Kafka's default `message.max.bytes` (1 MiB + 12) bounds a whole record batch. One record adds
@@ -73,6 +75,23 @@ export const KafkaOptionsSchema = z.strictObject({
   commitIntervalMs: z.number().int().min(10).default(1000),
   /** Bytes fetched per partition per request (kafkajs `maxBytesPerPartition`). */
   maxBytesPerPartition: z.number().int().min(1024).default(1_048_576),
+  /**
+   * Compression of produced batches unless a channel chooses its own (`options.kafka.compression`).
+   * Consumers read all five codecs whatever this says.
+   */
+  compression: z.enum(COMPRESSION_NAMES).default('none'),
+  /**
+   * Longest time a connected bus works with cached topic metadata: partitions added to a topic
+   * reach key placement of publishes and the assignment of consumer groups within about this long.
+   */
+  metadataMaxAgeMs: z.number().int().min(100).default(30_000),
+  /**
+   * Group protocols (assignors) subscriber consumers offer, in preference order, by wire name:
+   * `range` / `roundrobin` work like the Java client's RangeAssignor / RoundRobinAssignor, so Java
+   * consumers with their default assignors share a group; `RoundRobinAssigner` is kafkajs' own,
+   * kept for groups with members of older Switchboard versions.
+   */
+  assignors: z.array(z.enum(ASSIGNOR_NAMES)).min(1).default([...ASSIGNOR_NAMES]),
   /** Minimum level of kafkajs' own log lines forwarded to the bus logger. */
   clientLogLevel: z.enum(['nothing', 'error', 'warn', 'info', 'debug']).default('warn'),
 }).refine((o) => o.heartbeatIntervalMs < o.sessionTimeoutMs, {

@@ -1,12 +1,10 @@
 import { ConfigError, type Logger } from '@switchboard/core';
 import type { Admin, Kafka } from 'kafkajs';
+import { TOPIC_NAME, type TopicFacts } from './channel-mapping.js';
 import { commitGroupOffsets, type PinOptions } from './group-pin.js';
 import { ConfigResourceTypes } from './kafkajs-runtime.js';
 import { protocolErrorType, translateKafkaError } from './kafka-errors.js';
-import { retryTransient, type TransientRetryPolicy } from './transient-retry.js';
-
-/** Kafka's own topic-name rule (the broker refuses anything else). */
-const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
+import { isFreshTopicRace, retryTransient, type TransientRetryPolicy } from './transient-retry.js';
 
 export interface TopicSpec {
   topic: string;
@@ -27,8 +25,8 @@ export interface PartitionOffsets {
  * the offset pinning that makes a new group start exactly at the log end.
  */
 export class TopicAdmin {
-  private readonly partitionCounts = new Map<string, Promise<number>>();
-  /** The settled values of `partitionCounts`, so the publish path can skip an await. */
+  private readonly partitionCounts = new Map<string, { count: Promise<number>; readAt: number }>();
+  /** The settled values of `partitionCounts`, so callers can skip an await. */
   private readonly knownCounts = new Map<string, number>();
   private readonly sizeLimits = new Map<string, Promise<number | undefined>>();
 
@@ -38,55 +36,90 @@ export class TopicAdmin {
     private readonly pin: PinOptions,
     private readonly retry: TransientRetryPolicy,
     private readonly logger: Logger,
+    /** How long a partition count is trusted before it is read again (partitions can be added). */
+    private readonly metadataMaxAgeMs: number = 30_000,
   ) {}
 
   private again<T>(operation: () => Promise<T>): Promise<T> {
     return retryTransient(operation, this.retry);
   }
 
-  /** Creates the topic unless it exists; resolves with its partition count. */
-  async ensureTopic(spec: TopicSpec): Promise<number> {
+  /**
+   * Creates the topic unless it exists, and says what it is. An existing topic is found by listing
+   * topics first, not by a refused creation: kafkajs logs every refused request at error level.
+   */
+  async ensureTopic(spec: TopicSpec): Promise<TopicFacts> {
     if (!TOPIC_NAME.test(spec.topic) || spec.topic === '.' || spec.topic === '..') {
       throw new ConfigError(`"${spec.topic}" is not a valid Kafka topic name: use 1-249 characters from A-Z a-z 0-9 . _ -`);
     }
-    try {
-      const created = await this.admin.createTopics({
-        waitForLeaders: true,
-        topics: [
-          {
-            topic: spec.topic,
-            numPartitions: spec.partitions,
-            ...(spec.replicationFactor !== undefined && { replicationFactor: spec.replicationFactor }),
-          },
-        ],
-      });
-      if (created) this.logger.debug('switchboard kafka: created topic', { topic: spec.topic, partitions: spec.partitions });
-    } catch (error) {
-      // A concurrent creator can win between kafkajs' check and ours; the topic exists, which is all we need.
-      if (protocolErrorType(error) !== 'TOPIC_ALREADY_EXISTS') throw translateKafkaError(error, `creating topic "${spec.topic}"`);
+    let created = false;
+    const existing = await this.again(() => this.admin.listTopics()).catch((error: unknown) => {
+      throw translateKafkaError(error, `listing topics`);
+    });
+    if (!existing.includes(spec.topic)) {
+      try {
+        created = await this.admin.createTopics({
+          waitForLeaders: true,
+          topics: [
+            {
+              topic: spec.topic,
+              numPartitions: spec.partitions,
+              ...(spec.replicationFactor !== undefined && { replicationFactor: spec.replicationFactor }),
+            },
+          ],
+        });
+        if (created) this.logger.debug('switchboard kafka: created topic', { topic: spec.topic, partitions: spec.partitions });
+      } catch (error) {
+        // A concurrent creator can win between the listing and ours; the topic exists, which is all we need.
+        if (protocolErrorType(error) !== 'TOPIC_ALREADY_EXISTS') throw translateKafkaError(error, `creating topic "${spec.topic}"`);
+      }
     }
     this.partitionCounts.delete(spec.topic);
     this.knownCounts.delete(spec.topic);
-    return this.partitionCount(spec.topic);
+    const [partitions, compacted] = await Promise.all([this.partitionCount(spec.topic), this.isCompacted(spec.topic)]);
+    return { partitions, created, compacted };
   }
 
-  /** Number of partitions of an existing topic (cached; topics only ever grow partitions by admin action). */
-  partitionCount(topic: string): Promise<number> {
-    let count = this.partitionCounts.get(topic);
-    if (count === undefined) {
-      count = this.again(() => this.admin.fetchTopicMetadata({ topics: [topic] }))
-        .then(({ topics }) => {
-          const partitions = topics[0]?.partitions.length ?? 0;
-          if (this.partitionCounts.get(topic) === count) this.knownCounts.set(topic, partitions);
-          return partitions;
-        })
-        .catch((error: unknown) => {
-          throw translateKafkaError(error, `reading metadata of topic "${topic}"`);
-        });
-      count.catch(() => this.partitionCounts.delete(topic));
-      this.partitionCounts.set(topic, count);
+  /** True when the topic's `cleanup.policy` includes `compact` (every record needs a key). */
+  private async isCompacted(topic: string): Promise<boolean> {
+    try {
+      const result = await this.again(() =>
+        this.admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['cleanup.policy'] }] }),
+      );
+      const policy = result.resources[0]?.configEntries.find((e) => e.configName === 'cleanup.policy')?.configValue ?? '';
+      return policy.split(',').some((p) => p.trim() === 'compact');
+    } catch (error) {
+      // Describing configs may be denied (ACLs); the broker still refuses unkeyed records itself.
+      this.logger.debug('switchboard kafka: could not read cleanup.policy', { topic, error: (error as Error).message });
+      return false;
     }
-    return count;
+  }
+
+  /**
+   * Number of partitions of an existing topic. Cached, and read again once older than
+   * `metadataMaxAgeMs`, since partitions can be added while the bus runs.
+   */
+  partitionCount(topic: string): Promise<number> {
+    const cached = this.partitionCounts.get(topic);
+    if (cached !== undefined && Date.now() - cached.readAt < this.metadataMaxAgeMs) return cached.count;
+    const entry: { count: Promise<number>; readAt: number } = { count: Promise.resolve(0), readAt: Date.now() };
+    const read = this.again(() => this.admin.fetchTopicMetadata({ topics: [topic] }))
+      .then(({ topics }) => {
+        const partitions = topics[0]?.partitions.length ?? 0;
+        if (this.partitionCounts.get(topic) === entry) this.knownCounts.set(topic, partitions);
+        return partitions;
+      })
+      .catch((error: unknown) => {
+        throw translateKafkaError(error, `reading metadata of topic "${topic}"`);
+      });
+    // A failed re-read keeps the previous count (tried again after another metadataMaxAgeMs); a
+    // failed first read is forgotten so the next call tries again at once.
+    entry.count = cached === undefined ? read : read.catch(() => cached.count);
+    read.catch(() => {
+      if (cached === undefined && this.partitionCounts.get(topic) === entry) this.partitionCounts.delete(topic);
+    });
+    this.partitionCounts.set(topic, entry);
+    return entry.count;
   }
 
   /** The cached partition count when one was already read, without waiting. */
@@ -113,7 +146,7 @@ export class TopicAdmin {
 
   async topicOffsets(topic: string): Promise<PartitionOffsets[]> {
     try {
-      const offsets = await this.again(() => this.admin.fetchTopicOffsets(topic));
+      const offsets = await retryTransient(() => this.admin.fetchTopicOffsets(topic), this.retry, isFreshTopicRace);
       return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high }));
     } catch (error) {
       throw translateKafkaError(error, `reading offsets of topic "${topic}"`);
@@ -167,6 +200,13 @@ export class TopicAdmin {
     } catch (error) {
       throw translateKafkaError(error, `describing group "${groupId}"`);
     }
+  }
+
+  /** The group's state, selected protocol (assignor) and member count, as the coordinator reports them. */
+  async describeGroup(groupId: string): Promise<{ state: string; protocol: string; members: number } | undefined> {
+    const { groups } = await this.again(() => this.admin.describeGroups([groupId]));
+    const group = groups[0];
+    return group === undefined ? undefined : { state: group.state, protocol: group.protocol, members: group.members.length };
   }
 
   /** Deletes a consumer group; a group that is already gone is fine. */
