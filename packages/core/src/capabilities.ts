@@ -72,9 +72,9 @@ export const KNOWN_SUPPORT: Record<'memory' | 'rabbitmq' | 'kafka', Record<Capab
     priority: 'unsupported',
     requestReply: 'emulated',
     replay: 'native',
-    delayedDelivery: 'unsupported',
+    delayedDelivery: 'emulated',
     deadLetter: 'emulated',
-    messageTtl: 'unsupported',
+    messageTtl: 'emulated',
     durable: 'native',
   },
 };

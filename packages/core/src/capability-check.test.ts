@@ -31,8 +31,8 @@ describe('capability planning', () => {
 
   it('throws one CapabilityError listing every problem on every channel', () => {
     const channels: Record<string, Requirements> = {
-      orders: { priority: true, delayedDelivery: true },
-      audit: { messageTtl: true, replay: 'native' },
+      orders: { priority: true, delayedDelivery: 'native' },
+      audit: { messageTtl: 'native', replay: 'native' },
     };
     let error: unknown;
     try {

@@ -142,7 +142,12 @@ export class ChannelRuntime {
     if (options === undefined) return;
     if (options.priority !== undefined && !this.degraded('priority')) wire.priority = options.priority;
     if (options.delayMs !== undefined && !this.degraded('delayedDelivery')) wire.delayMs = options.delayMs;
-    if (options.ttlMs !== undefined && !this.degraded('messageTtl')) wire.ttlMs = options.ttlMs;
+    if (options.ttlMs !== undefined && !this.degraded('messageTtl')) {
+      wire.ttlMs = options.ttlMs;
+      // Checked by every consumer before its handler, whatever buffered the message (a prefetch
+      // buffer, a Kafka log that has no expiry): the broker's own expiry stays where it exists.
+      wire.headers[HEADERS.expiresAt] = String(wire.timestamp + (wire.delayMs ?? 0) + options.ttlMs);
+    }
   }
 
   publish(payload: unknown, options?: AnyPublishOptions): Promise<void> {

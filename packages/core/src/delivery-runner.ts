@@ -31,6 +31,8 @@ export function deadLetterOf(delivery: Delivery, error: unknown, attempts: numbe
   const { message, code } = errorText(error);
   const headers: Record<string, string> = { ...delivery.headers };
   delete headers[HEADERS.attempt];
+  // A dead letter is kept for people to read, whatever the original's time to live was.
+  delete headers[HEADERS.expiresAt];
   headers[HEADERS.deadError] = message.slice(0, 4096);
   headers[HEADERS.deadErrorCode] = code;
   headers[HEADERS.deadAttempts] = String(attempts);
@@ -110,6 +112,11 @@ export function createDeliveryRunner(ctx: RunnerContext, handler: (message: Mess
   return async (delivery) => {
     let attempt = 1;
     try {
+      if (expired(delivery)) {
+        ctx.logger.debug('switchboard: dropped an expired message before its handler (ttlMs)', { channel: ctx.channel, group: ctx.group, id: delivery.id });
+        delivery.ack();
+        return;
+      }
       let message: Message;
       try {
         message = decodeMessage(delivery, ctx.prefix);
@@ -147,6 +154,12 @@ export function createDeliveryRunner(ctx: RunnerContext, handler: (message: Mess
       });
     }
   };
+}
+
+/** True when the message's `ttlMs` ran out before a handler could take it. */
+function expired(delivery: Delivery): boolean {
+  const at = delivery.headers[HEADERS.expiresAt];
+  return at !== undefined && Number(at) < Date.now();
 }
 
 /** Hands the retry to the broker; false when that failed and the retry is done in-process instead. */

@@ -5,6 +5,8 @@ import type { Message } from './types.js';
 /** Switchboard's own headers (not CloudEvents attributes). */
 export const HEADERS = {
   attempt: 'sb-attempt',
+  /** Epoch ms after which the message is dropped unhandled (set from `ttlMs`, counted from when it is due). */
+  expiresAt: 'sb-expires-at',
   deadError: 'sb-dead-error',
   deadErrorCode: 'sb-dead-error-code',
   deadAttempts: 'sb-dead-attempts',
@@ -142,7 +144,7 @@ export function decodeMessage(delivery: Delivery | WireMessage, prefix: string):
   const all = delivery.headers;
   const headers: Record<string, string> = {};
   for (const name in all) {
-    if (name.startsWith(prefix) || name === CONTENT_TYPE_HEADER || name === HEADERS.attempt) continue;
+    if (name.startsWith(prefix) || name === CONTENT_TYPE_HEADER || name === HEADERS.attempt || name === HEADERS.expiresAt) continue;
     headers[name] = all[name] as string;
   }
   const names = attributeNames(prefix);

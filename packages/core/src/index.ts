@@ -31,6 +31,7 @@ export { parseConfig, RetrySchema, CHANNEL_NAME_PATTERN } from './config.js';
 export { validateChannels } from './validate-declarations.js';
 export type { RetryOptions, RetryPolicy } from './config.js';
 export { backoffDelay } from './retry.js';
+export { MAX_TIMER_MS } from './argument-checks.js';
 export { encodeMessage, decodeMessage, deadLetterInfo, HEADERS, CONTENT_TYPE_HEADER } from './envelope.js';
 export type { DeadLetterInfo, EncodeOptions } from './envelope.js';
 export { silentLogger } from './logger.js';

@@ -31,6 +31,7 @@ export const KafkaChannelOptionsSchema = z.strictObject({
   compression: z.enum(COMPRESSION_NAMES).optional(),
 });
 
+/** What `channels.x.options.kafka` accepts. */
 export type KafkaChannelOptions = z.input<typeof KafkaChannelOptionsSchema>;
 type ResolvedKafkaChannelOptions = z.output<typeof KafkaChannelOptionsSchema>;
 

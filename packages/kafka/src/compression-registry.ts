@@ -4,6 +4,7 @@ import { CompressionCodecs, CompressionTypes } from './kafkajs-runtime.js';
 
 /** The compression a producer can choose, named as in Kafka's `compression.type`. */
 export const COMPRESSION_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+/** A Kafka record-batch codec: one of {@link COMPRESSION_NAMES}. */
 export type CompressionName = (typeof COMPRESSION_NAMES)[number];
 
 const TYPES: Record<CompressionName, CompressionTypesEnum> = {

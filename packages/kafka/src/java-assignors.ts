@@ -9,6 +9,7 @@ import { AssignerProtocol, PartitionAssigners } from './kafkajs-runtime.js';
  * protocol every member offers, by vote.
  */
 export const ASSIGNOR_NAMES = ['range', 'roundrobin', 'RoundRobinAssigner'] as const;
+/** A group protocol Switchboard members can offer: one of {@link ASSIGNOR_NAMES}. */
 export type AssignorName = (typeof ASSIGNOR_NAMES)[number];
 
 /**

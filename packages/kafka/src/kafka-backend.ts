@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   ConfigError,
+  isDeclared,
   ClosedError,
   ConnectionError,
   parseConfig,
@@ -23,6 +24,7 @@ import type { Admin, Kafka as KafkaClient, KafkaMessage, SASLOptions } from 'kaf
 import { Kafka } from './kafkajs-runtime.js';
 import { probeBrokers } from './broker-probe.js';
 import { ChannelMap, parseChannelOptions } from './channel-mapping.js';
+import { DELAY_TOPIC_SUFFIX, DelayForwarder, delayTopicOf, toDelayRecord } from './delay-forwarder.js';
 import { installCompressionCodecs } from './compression-registry.js';
 import { GroupConsumer, type DeliveryFactory } from './group-consumer.js';
 import type { PinOptions } from './group-pin.js';
@@ -68,6 +70,8 @@ export class KafkaBackend implements Backend {
   private readonly declaredGroups = new Map<string, Set<string>>();
   private readonly groupSetups = new Map<string, Promise<void>>();
   private readonly handles = new Set<GroupConsumer>();
+  /** Per channel declared with delayedDelivery: this bus's delay forwarder and its consumer. */
+  private readonly forwarders = new Map<string, Promise<{ forwarder: DelayForwarder; consumer: GroupConsumer }>>();
   private readonly channels: ChannelMap;
   private closing: Promise<void> | undefined;
 
@@ -149,10 +153,14 @@ export class KafkaBackend implements Backend {
 
   async ensureChannel(setup: ChannelSetup): Promise<void> {
     const { topics } = this.ready;
-    if (setup.name.endsWith(REPLY_TOPIC_SUFFIX)) {
+    const reserved: [string, string][] = [
+      [REPLY_TOPIC_SUFFIX, 'request/reply uses for the reply topic'],
+      [DELAY_TOPIC_SUFFIX, 'delayed delivery uses for the delay topic'],
+    ];
+    for (const [suffix, use] of reserved) {
+      if (!setup.name.endsWith(suffix)) continue;
       throw new ConfigError(
-        `Channel name "${setup.name}" ends in "${REPLY_TOPIC_SUFFIX}", which Kafka request/reply uses for the reply topic of channel ` +
-          `"${setup.name.slice(0, -REPLY_TOPIC_SUFFIX.length)}"; choose another name`,
+        `Channel name "${setup.name}" ends in "${suffix}", which Kafka ${use} of channel "${setup.name.slice(0, -suffix.length)}"; choose another name`,
       );
     }
     const topic = this.channels.declare(setup.name, parseChannelOptions(setup.name, setup.options));
@@ -174,6 +182,7 @@ export class KafkaBackend implements Backend {
     }
     this.channels.setFacts(setup.name, facts, warnings);
     for (const warning of warnings) this.logger.warn(`switchboard kafka: ${warning}`, { channel: setup.name, topic });
+    if (isDeclared(setup.requires, 'delayedDelivery')) await this.startForwarder(setup.name, topic, facts.partitions);
     if (setup.groups.length === 0) return;
     let groups = this.declaredGroups.get(setup.name);
     if (groups === undefined) this.declaredGroups.set(setup.name, (groups = new Set()));
@@ -186,6 +195,55 @@ export class KafkaBackend implements Backend {
     await Promise.all(setup.groups.map((group) => this.prepareGroup(this.channels.groupIdOf(setup.name, group), topic, 'earliest')));
   }
 
+  /**
+   * Delayed messages go to the channel's delay topic with their due time; the channel's forwarder
+   * moves each to the channel when due. The rest of the batch goes to the channel as usual.
+   */
+  private async publishDelayed(channel: string, topic: string, messages: WireMessage[]): Promise<void> {
+    const { publisher } = this.ready;
+    if (!this.forwarders.has(channel)) {
+      throw new ConfigError(`delayMs on channel "${channel}": declare requires: { delayedDelivery: true } so its delay topic and forwarder exist`);
+    }
+    const now = Date.now();
+    const delayed = messages.filter((m) => m.delayMs !== undefined && m.delayMs > 0).map((m) => toDelayRecord(m, now));
+    const direct = messages.filter((m) => m.delayMs === undefined || m.delayMs <= 0);
+    await Promise.all([publisher.publish(delayTopicOf(topic), delayed), direct.length === 0 ? undefined : this.publish(channel, direct)]);
+  }
+
+  /** Starts this bus's member of the channel's forwarder group (once per channel), after creating the delay topic. */
+  private startForwarder(channel: string, topic: string, partitions: number): Promise<void> {
+    let started = this.forwarders.get(channel);
+    if (started === undefined) {
+      started = (async () => {
+        const { topics, publisher } = this.ready;
+        const delayTopic = delayTopicOf(topic);
+        await topics.ensureTopic({
+          topic: delayTopic,
+          partitions,
+          ...(this.options.replicationFactor !== undefined && { replicationFactor: this.options.replicationFactor }),
+        });
+        const label = `delay forwarder of channel "${channel}"`;
+        const forwarder = new DelayForwarder({ forward: (message) => publisher.publish(topic, [message]), logger: this.logger, label });
+        const groupId = this.groupId(channel, '@delay');
+        await this.prepareGroup(groupId, delayTopic, 'earliest');
+        const consumer = await this.startConsumer({
+          topic: delayTopic,
+          groupId,
+          label,
+          fromBeginning: true,
+          commit: true,
+          concurrency: 64,
+          deliver: forwarder.deliver,
+          toDelivery: this.deliveryFactory(),
+        });
+        return { forwarder, consumer };
+      })();
+      started.catch(() => this.forwarders.delete(channel));
+      this.forwarders.set(channel, started);
+    }
+    return started.then(() => undefined);
+  }
+
   topologyReport(channel: string): ChannelTopologyReport | undefined {
     return this.channels.topology(channel);
   }
@@ -193,6 +251,7 @@ export class KafkaBackend implements Backend {
   publish(channel: string, messages: WireMessage[]): Promise<void> {
     const { publisher } = this.ready;
     const topic = this.channels.topicOf(channel);
+    if (messages.some((m) => m.delayMs !== undefined && m.delayMs > 0)) return this.publishDelayed(channel, topic, messages);
     if (this.channels.isCompacted(channel) && messages.some((m) => m.key === undefined)) {
       return Promise.reject(
         new KeyRequiredError(
@@ -395,6 +454,8 @@ export class KafkaBackend implements Backend {
       const connected = this.connected;
       if (connected === undefined) return;
       const closed = new ClosedError('The Kafka backend closed while waiting for a reply');
+      // Forwarders first: what they hold is dropped uncommitted (the next forwarder reads it again).
+      for (const started of this.forwarders.values()) await started.then(({ forwarder }) => forwarder.close(), () => {});
       await Promise.allSettled([...this.handles].map((h) => h.close()));
       await connected.requester.close(closed);
       await connected.publisher.close();

@@ -1,4 +1,5 @@
-import type { CapabilityReport } from '@switchboard/core';
+import { MAX_TIMER_MS, type CapabilityReport } from '@switchboard/core';
+import { DELAY_TOPIC_SUFFIX, MAX_HELD } from './delay-forwarder.js';
 import type { ResolvedKafkaOptions } from './options.js';
 
 /** What this backend does with each capability, with the numbers that bound it. */
@@ -41,8 +42,14 @@ export function kafkaCapabilities(options: ResolvedKafkaOptions): CapabilityRepo
         '(ListOffsets by time), then follows the log live; other groups are untouched. History is bounded by topic retention.',
     },
     delayedDelivery: {
-      support: 'unsupported',
-      detail: 'Kafka has no per-message delivery time; a consumer-side delay would stall its whole partition (not in this version).',
+      support: 'emulated',
+      detail:
+        'A delayed message is produced (acks=all, like the channel) to the channel\'s delay topic `<topic>.delay` with its due time; ' +
+        'every bus that declared the channel runs a member of its forwarder group, which holds due-ordered records in memory and ' +
+        'produces each to the channel when due, committing past it only then, so a restart of the process or the broker loses ' +
+        `nothing (a message may be forwarded twice). Lateness is the forwarder's produce latency while it holds under ${MAX_HELD} ` +
+        'records per bus; past that a record due sooner waits behind the held ones.',
+      limits: { maxDelayMs: MAX_TIMER_MS, heldPerForwarder: MAX_HELD, delayTopicSuffix: DELAY_TOPIC_SUFFIX },
     },
     deadLetter: {
       support: 'emulated',
@@ -51,8 +58,13 @@ export function kafkaCapabilities(options: ResolvedKafkaOptions): CapabilityRepo
         'in-process with backoff: a failing message holds its partition\'s commit (not other keys) for at most the retry budget.',
     },
     messageTtl: {
-      support: 'unsupported',
-      detail: 'Kafka retention deletes whole log segments by age or size, not individual unconsumed messages.',
+      support: 'emulated',
+      detail:
+        'Kafka retention deletes whole log segments, never single messages, so expiry is done by the consumer: a message whose ' +
+        '`ttlMs` passed (from its publish time, or its due time when delayed) is dropped before its handler. Expired messages ' +
+        'still occupy the log until retention removes them, and producer and consumer clocks must agree (skew adds to or ' +
+        'subtracts from the TTL).',
+      limits: { expiry: 'consumer-side', clockSkew: 'adds to the error' },
     },
     durable: {
       support: 'native',

@@ -52,6 +52,7 @@ export class GroupProtocolError extends ConfigError {
 
 /** A publish without a key on a channel whose topic is compacted (`cleanup.policy=compact`): the broker refuses such records. */
 export class KeyRequiredError extends ConfigError {
+  /** The compacted topic that refused the unkeyed record. */
   readonly topic: string;
   constructor(message: string, topic: string) {
     super(message);

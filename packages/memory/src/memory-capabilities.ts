@@ -47,9 +47,9 @@ const PROFILE_REASON: Record<MemoryProfile, Record<CapabilityName, string>> = {
     priority: 'a Kafka partition is an append-only log read in order, so no message can overtake another',
     requestReply: 'Kafka has no reply channel; it is built from a reply topic and correlation ids',
     replay: 'Kafka consumers seek to the earliest offset, an offset or a timestamp',
-    delayedDelivery: 'Kafka delivers a partition in order and has no per-message delay',
+    delayedDelivery: 'Kafka has no per-message delay; it is built from a delay topic and a forwarder that produces each message to the channel when due',
     deadLetter: 'Kafka has no dead-lettering; it is built as a dead-letter topic',
-    messageTtl: 'Kafka retention deletes whole log segments by age or size, never single unconsumed messages',
+    messageTtl: 'Kafka retention deletes whole log segments, never single messages; expiry is checked by the consumer before the handler',
     durable: 'Kafka replicated logs with acks=all',
   },
 };

@@ -24,7 +24,7 @@ describe('memory capability report and profiles', () => {
   it('refuses through connect() what the profile’s backend lacks, with one CapabilityError', async () => {
     const error = await connect({
       url: 'memory://?profile=kafka',
-      channels: { orders: { requires: { priority: true, delayedDelivery: true } }, cache: { requires: { messageTtl: true } } },
+      channels: { orders: { requires: { priority: true, delayedDelivery: 'native' } }, cache: { requires: { messageTtl: 'native' } } },
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CapabilityError);
     const problems = (error as CapabilityError).problems;

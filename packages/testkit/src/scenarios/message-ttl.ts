@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Recorder } from '../recorder.js';
 import type { ScenarioContext } from '../scenario-context.js';
-import { elapsed } from '../wait-for.js';
+import { elapsed, waitFor } from '../wait-for.js';
 
 export function messageTtlScenarios(ctx: ScenarioContext): void {
   if (!ctx.supports('messageTtl')) return;
@@ -18,6 +18,28 @@ export function messageTtlScenarios(ctx: ScenarioContext): void {
       await bus.channel(ch).publish('sentinel');
       await recorder.waitForMessage((m) => m.payload === 'sentinel', { timeoutMs: ctx.deliveryTimeoutMs });
       expect(recorder.payloads).toEqual(['kept', 'sentinel']);
+    });
+
+    it('drops a message that expired while it waited behind a busy handler, wherever it was buffered', async () => {
+      const ch = ctx.unique('ttl-busy');
+      const bus = await ctx.connect({ [ch]: { requires: { messageTtl: true } } });
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const handled: string[] = [];
+      await bus.channel(ch).subscribe('g', async (m) => {
+        handled.push(m.payload as string);
+        if (m.payload === 'busy') await gate;
+      }, { concurrency: 1 });
+      await bus.channel(ch).publish('busy');
+      await waitFor(() => handled.length === 1, { timeoutMs: ctx.deliveryTimeoutMs, message: 'the busy handler started' });
+      const start = Date.now();
+      for (let i = 0; i < 5; i++) await bus.channel(ch).publish(`short-${i}`, { ttlMs: 300 });
+      await bus.channel(ch).publish('kept');
+      // Long enough that the prefetched ones reached the consumer, then expired there.
+      await elapsed(start, 800);
+      release();
+      await waitFor(() => handled.includes('kept'), { timeoutMs: ctx.deliveryTimeoutMs, message: 'the message without ttl' });
+      expect(handled).toEqual(['busy', 'kept']);
     });
   });
 }
