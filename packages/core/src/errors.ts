@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   noResponder: 'SB_NO_RESPONDER',
   remote: 'SB_REMOTE',
   backend: 'SB_BACKEND',
+  codec: 'SB_CODEC',
+  deadLetter: 'SB_DEAD_LETTER',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -126,6 +128,23 @@ export class NoResponderError extends SwitchboardError {
 /** The responder's handler threw; its message is carried back to the requester. */
 export class RemoteError extends SwitchboardError {
   static override readonly code = ERROR_CODES.remote;
+}
+
+/**
+ * A payload could not be encoded with the channel's codec (nothing was sent), or a received body
+ * could not be decoded (the message is dead-lettered with its original bytes).
+ */
+export class CodecError extends SwitchboardError {
+  static override readonly code = ERROR_CODES.codec;
+}
+
+/**
+ * Throw from a handler to dead-letter the message now, skipping the remaining attempts: for
+ * failures that no retry can fix (an unknown customer, a cancelled order). The message becomes
+ * the dead letter's error; on a `<channel>.dead` channel the message is discarded instead.
+ */
+export class DeadLetterError extends SwitchboardError {
+  static override readonly code = ERROR_CODES.deadLetter;
 }
 
 /** Removes `user:password@` from anything URL-like so errors and logs never carry credentials. */
