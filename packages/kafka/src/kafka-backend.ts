@@ -34,6 +34,7 @@ import { KafkaRequester, replyFor, requestExpired, withoutReplyHeaders } from '.
 import { TopicAdmin } from './topic-admin.js';
 
 const HEADER_PREFIX = 'ce_';
+const ID_HEADER = `${HEADER_PREFIX}id`;
 
 interface Connected {
   admin: Admin;
@@ -167,7 +168,7 @@ export class KafkaBackend implements Backend {
       commit: true,
       concurrency: options.concurrency,
       deliver,
-      toDelivery: this.deliveryFactory(),
+      toDelivery: this.deliveryFactory(channel),
     });
   }
 
@@ -184,7 +185,7 @@ export class KafkaBackend implements Backend {
       commit: false,
       concurrency: options.concurrency,
       deliver,
-      toDelivery: this.deliveryFactory(),
+      toDelivery: this.deliveryFactory(channel),
     });
     consumer.afterClose(() => topics.deleteGroup(groupId));
     return consumer;
@@ -194,7 +195,7 @@ export class KafkaBackend implements Backend {
     const { publisher } = this.ready;
     const groupId = this.groupId(channel, '@responders');
     await this.prepareGroup(groupId, channel, 'latest');
-    const plain = this.deliveryFactory();
+    const plain = this.deliveryFactory(channel);
     const send = (topic: string, reply: WireMessage): Promise<void> => publisher.publish(topic, [reply]);
     return this.startConsumer({
       topic: channel,
@@ -233,7 +234,7 @@ export class KafkaBackend implements Backend {
       commit: false,
       concurrency: 64,
       deliver,
-      toDelivery: this.deliveryFactory(),
+      toDelivery: this.deliveryFactory(topic),
     });
     consumer.afterClose(() => topics.deleteGroup(groupId));
     return consumer;
@@ -298,10 +299,10 @@ export class KafkaBackend implements Backend {
     return consumer;
   }
 
-  private deliveryFactory(): DeliveryFactory {
+  private deliveryFactory(topic: string): DeliveryFactory {
     return (message: KafkaMessage, partition: number, ack: () => void, redelivered: boolean): Delivery => {
       // Extends the freshly built wire object in place: a spread copy per message showed in profiles.
-      const delivery = fromKafkaMessage(message, `${HEADER_PREFIX}id`) as Delivery;
+      const delivery = fromKafkaMessage(message, ID_HEADER, topic, partition) as Delivery;
       delivery.redelivered = redelivered;
       delivery.position = encodePosition({ partition, offset: message.offset, timestamp: delivery.timestamp });
       delivery.ack = ack;

@@ -33,7 +33,7 @@ import { RabbitReplier } from './rabbit-replier.js';
 import { RabbitRequester } from './rabbit-requester.js';
 import { RabbitTopology, type ChannelTopology } from './rabbit-topology.js';
 import { exchangeName } from './topology-names.js';
-import { HEADER_PREFIX, toPublish } from './wire-properties.js';
+import { READ_PREFIXES, toPublish } from './wire-properties.js';
 
 /**
  * The RabbitMQ backend. Two AMQP connections, as RabbitMQ advises: when the broker throttles a
@@ -44,7 +44,7 @@ import { HEADER_PREFIX, toPublish } from './wire-properties.js';
  */
 class RabbitBackend implements Backend {
   readonly name = 'rabbitmq';
-  readonly binding = { headerPrefix: HEADER_PREFIX };
+  readonly binding: { headerPrefix: string; readPrefixes: readonly string[] };
   readonly capabilities: CapabilityReport;
   /**
    * Starts at the `maxMessageBytes` option (AMQP 0-9-1 cannot read the broker's
@@ -65,6 +65,7 @@ class RabbitBackend implements Backend {
     private readonly options: RabbitOptions,
     private readonly logger: Logger,
   ) {
+    this.binding = { headerPrefix: options.cloudEventsPrefix, readPrefixes: READ_PREFIXES };
     this.capabilities = rabbitCapabilities();
     this.maxMessageBytes = options.maxMessageBytes;
     const brokers = parseBrokerUrl(url);

@@ -5,6 +5,9 @@ import { createScenarioContext, type ConformanceTarget, type ScenarioContext } f
 import { capabilityRefusalScenarios } from './scenarios/capability-refusal.js';
 import { deadLetterScenarios } from './scenarios/dead-letter.js';
 import { delayedDeliveryScenarios } from './scenarios/delayed-delivery.js';
+import { cloudEventsScenarios } from './scenarios/cloudevents.js';
+import { codecScenarios } from './scenarios/codecs.js';
+import { deadLetterInspectionScenarios } from './scenarios/dead-letter-inspection.js';
 import { envelopeScenarios } from './scenarios/envelope.js';
 import { fanoutScenarios } from './scenarios/fanout.js';
 import { lifecycleScenarios } from './scenarios/lifecycle.js';
@@ -20,6 +23,8 @@ import { workQueueScenarios } from './scenarios/work-queue.js';
 export const SCENARIO_GROUPS: readonly ((ctx: ScenarioContext) => void)[] = [
   lifecycleScenarios,
   envelopeScenarios,
+  codecScenarios,
+  cloudEventsScenarios,
   schemaScenarios,
   fanoutScenarios,
   workQueueScenarios,
@@ -29,6 +34,7 @@ export const SCENARIO_GROUPS: readonly ((ctx: ScenarioContext) => void)[] = [
   replayScenarios,
   delayedDeliveryScenarios,
   deadLetterScenarios,
+  deadLetterInspectionScenarios,
   messageTtlScenarios,
   capabilityRefusalScenarios,
 ];
@@ -67,9 +73,9 @@ export async function describeConformance(options: ConformanceOptions): Promise<
   }
   const factory = options.backend ?? (await resolveBackendFactory(options.url));
   // create() does no IO: the report is available before any connection.
-  const report = factory.create({ url: options.url, options: options.options ?? {}, logger: silent }).capabilities;
+  const probe = factory.create({ url: options.url, options: options.options ?? {}, logger: silent });
   const opened = new Set<Bus<never>>();
-  const ctx = createScenarioContext({ ...options, backend: factory }, report, opened);
+  const ctx = createScenarioContext({ ...options, backend: factory }, probe.capabilities, opened, probe.binding);
   describe(title, () => {
     afterEach(async () => {
       const buses = [...opened];
