@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { attributeText, bindingFor, Field, parseEventTime, prefixOf, readStructuredEvent, type EnvelopeBinding } from './cloudevents.js';
+import { attributeText, bindingFor, Field, fieldOf, parseEventTime, prefixOf, readStructuredEvent, type EnvelopeBinding } from './cloudevents.js';
 import { JSON_CODEC, type PayloadCodec } from './codec.js';
 import { CONTENT_TYPE_HEADER, isControlHeader, refuseReservedHeader, reservedHeaderReason } from './control-headers.js';
 import { readDeadLetterInfo } from './dead-letter.js';
@@ -150,17 +150,17 @@ export interface DecodeOptions {
 
 /** What structured mode contributes to a message, merged over the binary-mode headers. */
 interface EventFields {
-  id?: string;
-  source?: string;
-  type?: string;
-  time?: string;
-  subject?: string;
-  dataschema?: string;
-  traceparent?: string;
-  tracestate?: string;
-  partitionkey?: string;
-  datacontenttype?: string;
-  extensions?: Record<string, string>;
+  id: string | undefined;
+  source: string | undefined;
+  type: string | undefined;
+  time: string | undefined;
+  subject: string | undefined;
+  dataschema: string | undefined;
+  traceparent: string | undefined;
+  tracestate: string | undefined;
+  partitionkey: string | undefined;
+  datacontenttype: string | undefined;
+  extensions: Record<string, string> | undefined;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -217,9 +217,18 @@ export function decodeMessage(delivery: Delivery | WireMessage, binding: string 
   const env = typeof binding === 'string' ? bindingFor(binding) : binding;
   const codec = options?.codec ?? JSON_CODEC;
   const all = delivery.headers;
-  const fieldOf = env.fields;
   const headers: Record<string, string> = {};
-  const event: EventFields = {};
+  // Locals, not an object: this runs per message and every attribute is optional.
+  let id: string | undefined;
+  let source: string | undefined;
+  let type: string | undefined;
+  let time: string | undefined;
+  let subject: string | undefined;
+  let dataschema: string | undefined;
+  let traceparent: string | undefined;
+  let tracestate: string | undefined;
+  let partitionkey: string | undefined;
+  let datacontenttype: string | undefined;
   let contentType: string | undefined;
   let plainParent: string | undefined;
   let plainState: string | undefined;
@@ -227,38 +236,38 @@ export function decodeMessage(delivery: Delivery | WireMessage, binding: string 
   let extensions: Record<string, string> | undefined;
   for (const name in all) {
     const value = all[name] as string;
-    const field = fieldOf.get(name);
-    if (field !== undefined) {
+    const field = fieldOf(name, env);
+    if (field !== Field.none) {
       switch (field) {
         case Field.id:
-          event.id = value;
+          id = value;
           break;
         case Field.source:
-          event.source = value;
+          source = value;
           break;
         case Field.type:
-          event.type = value;
+          type = value;
           break;
         case Field.time:
-          event.time = value;
+          time = value;
           break;
         case Field.subject:
-          event.subject = value;
+          subject = value;
           break;
         case Field.dataschema:
-          event.dataschema = value;
+          dataschema = value;
           break;
         case Field.traceparent:
-          event.traceparent = value;
+          traceparent = value;
           break;
         case Field.tracestate:
-          event.tracestate = value;
+          tracestate = value;
           break;
         case Field.partitionkey:
-          event.partitionkey = value;
+          partitionkey = value;
           break;
         case Field.datacontenttype:
-          event.datacontenttype = value;
+          datacontenttype = value;
           break;
         case Field.contentType:
           contentType = value;
@@ -272,19 +281,16 @@ export function decodeMessage(delivery: Delivery | WireMessage, binding: string 
         case Field.attempt:
           attemptHeader = value;
           break;
+        case Field.extension:
+          (extensions ??= {})[name.slice((prefixOf(name, env) as string).length)] = value;
+          break;
       }
       continue;
     }
-    if (isControlHeader(name)) continue;
-    const prefix = prefixOf(name, env);
-    if (prefix !== undefined) {
-      (extensions ??= {})[name.slice(prefix.length)] = value;
-      continue;
-    }
-    headers[name] = value;
+    if (!isControlHeader(name)) headers[name] = value;
   }
   // Binary mode maps datacontenttype onto the protocol's content type; a producer that sent the attribute instead is read too.
-  contentType ??= event.datacontenttype;
+  contentType ??= datacontenttype;
   const tombstone = delivery.tombstone === true;
   let payload: unknown;
   let payloadType = contentType;
@@ -293,40 +299,42 @@ export function decodeMessage(delivery: Delivery | WireMessage, binding: string 
   } else if (tombstone) {
     payload = codec.tombstone;
   } else if (contentType !== undefined && kindOf(contentType) === MediaKind.cloudEvent) {
-    event.datacontenttype = undefined;
+    // Structured mode: the event's own attributes win over any binary-mode headers beside it.
+    const event: EventFields = { id, source, type, time, subject, dataschema, traceparent, tracestate, partitionkey, datacontenttype: undefined, extensions: undefined };
     payload = structuredPayload(delivery.body, codec, event);
+    ({ id, source, type, time, subject, dataschema, traceparent, tracestate, partitionkey } = event);
     payloadType = event.datacontenttype;
     if (event.extensions !== undefined) extensions = { ...extensions, ...event.extensions };
   } else {
     payload = codec.decode(delivery.body, contentType);
   }
-  const time = event.time === undefined ? Number.NaN : parseEventTime(event.time);
+  const ms = time === undefined ? Number.NaN : parseEventTime(time);
   const retried = (delivery as Partial<Delivery>).retryLater !== undefined;
   const attempt = retried && attemptHeader !== undefined ? Number(attemptHeader) : 1;
   const message: Message = {
     payload,
-    id: event.id ?? delivery.id,
+    id: id ?? delivery.id,
     headers,
     // The event's own time wins on every backend; the transport's time only stands in without one.
-    timestamp: new Date(Number.isNaN(time) ? delivery.timestamp : time),
-    type: event.type ?? '',
-    source: event.source ?? '',
+    timestamp: new Date(Number.isNaN(ms) ? delivery.timestamp : ms),
+    type: type ?? '',
+    source: source ?? '',
     attempt: Number.isSafeInteger(attempt) && attempt >= 1 ? attempt : 1,
     redelivered: (delivery as Partial<Delivery>).redelivered === true,
   };
-  const key = delivery.key ?? event.partitionkey;
+  const key = delivery.key ?? partitionkey;
   if (key !== undefined) message.key = key;
   if (delivery.priority !== undefined) message.priority = delivery.priority;
   const position = (delivery as Partial<Delivery>).position;
   if (position !== undefined) message.position = position;
-  if (plainParent !== undefined || event.traceparent !== undefined) {
-    const trace = pickTraceContext(plainParent, plainState, event.traceparent, event.tracestate);
+  if (plainParent !== undefined || traceparent !== undefined) {
+    const trace = pickTraceContext(plainParent, plainState, traceparent, tracestate);
     if (trace?.traceparent !== undefined) message.traceparent = trace.traceparent;
     if (trace?.tracestate !== undefined) message.tracestate = trace.tracestate;
   }
   if (payloadType !== undefined) message.contentType = payloadType;
-  if (event.subject !== undefined) message.subject = event.subject;
-  if (event.dataschema !== undefined) message.dataschema = event.dataschema;
+  if (subject !== undefined) message.subject = subject;
+  if (dataschema !== undefined) message.dataschema = dataschema;
   if (extensions !== undefined) message.extensions = extensions;
   if (tombstone) message.tombstone = true;
   const deadChannel = options?.deadLetterChannel;
