@@ -1,4 +1,4 @@
-import { deadLetterInfo, redactUrl, type Message } from '@switchboard/core';
+import { redactUrl, type Message } from '@switchboard/core';
 import { connectOrderDesk } from './bus.js';
 import type { Order } from './schemas.js';
 
@@ -17,11 +17,12 @@ await bus.channel('pricing').respond(async ({ payload }) => {
   return { sku: payload.sku, total: unit * payload.quantity };
 });
 
-// Ops watches the dead-letter channel.
+// Ops watches the dead-letter channel, typed from the `orders` declaration: `valid` letters carry
+// the order as the fulfilment handler saw it; the others (undecodable, invalid) their raw bytes.
 const deadLetters: string[] = [];
-await bus.channel('orders.dead').subscribe('ops', (message) => {
-  const info = deadLetterInfo(message);
-  deadLetters.push(`${(message.payload as Order).id}: ${info?.error} after ${info?.attempts} attempts`);
+await bus.channel('orders.dead').subscribe('ops', (letter) => {
+  const what = letter.valid ? letter.payload.id : `${letter.deadLetter.body.length} unreadable bytes`;
+  deadLetters.push(`${what}: ${letter.deadLetter.error} after ${letter.deadLetter.attempts} attempts`);
 });
 
 // The backlog arrives before the workers start: VIP orders carry a higher priority.

@@ -74,6 +74,10 @@ class SwitchboardBus implements ChannelHost {
     return done;
   }
 
+  specOf(name: string): ResolvedChannelSpec | undefined {
+    return this.specs.get(name);
+  }
+
   track(subscription: ActiveSubscription): void {
     this.subscriptions.add(subscription);
     subscription.onClosed = () => this.subscriptions.delete(subscription);

@@ -1,11 +1,15 @@
 import { isDeclared, type CapabilityName } from './capabilities.js';
 import type { ChannelPlan } from './capability-check.js';
+import { bindingFor, type EnvelopeBinding } from './cloudevents.js';
+import { resolveCodec, type PayloadCodec } from './codec.js';
 import { parseConfig, SubscribeOptionsSchema, ChannelNameSchema, type ResolvedChannelSpec } from './config.js';
+import { deadLetterTarget, isDeadLetterChannel, originalChannelOf } from './dead-letter.js';
 import { Dispatcher } from './dispatcher.js';
 import { createDeliveryRunner, createResponderRunner, type RunnerContext } from './delivery-runner.js';
 import { decodeMessage, encodeMessage, HEADERS } from './envelope.js';
 import { CapabilityError, ConfigError, MessageTooLargeError, RemoteError, TimeoutError } from './errors.js';
 import { withDeadline } from './deadline.js';
+import { createDeadLetterDecoder, createMessageDecoder, payloadRules, type MessageDecoder } from './message-decoder.js';
 import { PublishBatcher } from './publish-batcher.js';
 import type { Backend, ConsumeOptions, ConsumerHandle, Delivery, DeliverFn, ReplayFrom, WireMessage } from './spi.js';
 import { ActiveSubscription } from './subscription.js';
@@ -30,6 +34,8 @@ export interface ChannelHost {
   /** Creates broker topology for a channel once (memoised). */
   ensure(name: string): Promise<void>;
   track(subscription: ActiveSubscription): void;
+  /** The declaration of a channel this bus knows (dead-letter channels read their letters with the original's). */
+  specOf(name: string): ResolvedChannelSpec | undefined;
 }
 
 const PUBLISH_OPTION_CAPABILITY: Record<string, CapabilityName | null> = {
@@ -37,6 +43,7 @@ const PUBLISH_OPTION_CAPABILITY: Record<string, CapabilityName | null> = {
   headers: null,
   type: null,
   id: null,
+  subject: null,
   traceparent: null,
   tracestate: null,
   priority: 'priority',
@@ -51,6 +58,8 @@ type AnyPublishOptions = BasePublishOptions & { priority?: number; delayMs?: num
 export class ChannelRuntime {
   private readonly batcher: PublishBatcher;
   private readonly prefix: string;
+  private readonly binding: EnvelopeBinding;
+  private readonly codec: PayloadCodec;
   private ready = false;
 
   constructor(
@@ -60,6 +69,8 @@ export class ChannelRuntime {
     private readonly host: ChannelHost,
   ) {
     this.prefix = host.adapter.binding.headerPrefix;
+    this.binding = bindingFor(this.prefix, host.adapter.binding.readPrefixes);
+    this.codec = resolveCodec(spec.codec, name);
     this.batcher = new PublishBatcher((messages) => host.adapter.publish(name, messages), host.publishTimeoutMs, name);
   }
 
@@ -90,7 +101,7 @@ export class ChannelRuntime {
     const checked = this.schema === undefined ? payload : validatePayload(this.schema, payload, this.name, what);
     let wire: WireMessage;
     try {
-      wire = encodeMessage(checked, this.host.source, options?.type ?? this.name, this.prefix, options);
+      wire = encodeMessage(checked, this.host.source, options?.type ?? this.name, this.prefix, options, this.codec);
     } catch (error) {
       throw unencodable(this.name, error);
     }
@@ -124,7 +135,7 @@ export class ChannelRuntime {
     }
     if (options.key !== undefined) checkKey(options.key, this.name);
     if (options.headers !== undefined) checkHeaders(options.headers, this.name);
-    for (const name of ['id', 'type', 'traceparent', 'tracestate'] as const) {
+    for (const name of ['id', 'type', 'subject', 'traceparent', 'tracestate'] as const) {
       if (options[name] !== undefined) checkText(options[name], `${name} on channel ${this.name}`);
     }
     if (options.priority !== undefined) {
@@ -178,20 +189,32 @@ export class ChannelRuntime {
     return this.batcher.idle();
   }
 
+  /** How this channel's subscribers read messages; a dead-letter channel reads them like its original channel. */
+  private decoder(): MessageDecoder {
+    const own = payloadRules(this.name, this.spec);
+    if (!isDeadLetterChannel(this.name)) return createMessageDecoder(this.name, this.binding, own);
+    const originalName = originalChannelOf(this.name);
+    const original = this.host.specOf(originalName);
+    return createDeadLetterDecoder(this.name, this.binding, own, original === undefined ? undefined : payloadRules(originalName, original));
+  }
+
   private runnerContext(group: string | undefined, retry: RunnerContext['retry'], signal: AbortSignal): RunnerContext {
+    const deadChannel = deadLetterTarget(this.name);
     return {
       channel: this.name,
       ...(group !== undefined && { group }),
       prefix: this.prefix,
       ...(this.schema !== undefined && { schema: this.schema }),
+      decode: this.decoder(),
       retry,
       logger: this.host.logger,
       signal,
-      deadLetter: (dead) => {
-        const deadChannel = `${this.name}.dead`;
-        const sent = this.host.ensure(deadChannel).then(() => this.host.adapter.publish(deadChannel, [dead]));
-        return withDeadline(sent, this.host.publishTimeoutMs, () => new TimeoutError(`Dead letter to channel "${deadChannel}" not confirmed within ${this.host.publishTimeoutMs} ms (publishTimeoutMs)`));
-      },
+      ...(deadChannel !== undefined && {
+        deadLetter: (dead: WireMessage) => {
+          const sent = this.host.ensure(deadChannel).then(() => this.host.adapter.publish(deadChannel, [dead]));
+          return withDeadline(sent, this.host.publishTimeoutMs, () => new TimeoutError(`Dead letter to channel "${deadChannel}" not confirmed within ${this.host.publishTimeoutMs} ms (publishTimeoutMs)`));
+        },
+      }),
     };
   }
 
@@ -276,7 +299,7 @@ export class ChannelRuntime {
     if (remoteError !== undefined) {
       throw new RemoteError(`Responder on channel "${this.name}" failed: ${remoteError}`);
     }
-    const decoded = decodeMessage(reply, this.prefix);
+    const decoded = decodeMessage(reply, this.binding);
     const replySchema = this.spec.replySchema as SafeParser | undefined;
     return replySchema === undefined ? decoded.payload : validatePayload(replySchema, decoded.payload, this.name, 'reply');
   }

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { CAPABILITY_NAMES, type CapabilityName } from './capabilities.js';
+import type { CodecOption } from './codec.js';
 import { ConfigError } from './errors.js';
 import { MAX_TIMER_MS } from './argument-checks.js';
 
 /** Milliseconds as Node timers and brokers take them: an integer from `min` to 2^31 − 1. */
 const ms = (min: number) => z.number().int().min(min).max(MAX_TIMER_MS);
+import { CLOUDEVENT_TYPE, essenceOf, isMediaType } from './media-type.js';
 
 /** Channel names travel to every broker, so they use the character set all of them accept. */
 export const CHANNEL_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
@@ -27,6 +29,27 @@ const zodLike = z.custom<{ safeParse: (value: unknown) => unknown }>(
   'expected a zod schema (an object with safeParse)',
 );
 
+function isCodec(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const codec = value as Record<string, unknown>;
+  const accepts = codec['accepts'];
+  const contentType = codec['contentType'];
+  return (
+    typeof contentType === 'string' &&
+    isMediaType(contentType) &&
+    essenceOf(contentType) !== CLOUDEVENT_TYPE &&
+    typeof codec['encode'] === 'function' &&
+    typeof codec['decode'] === 'function' &&
+    (accepts === undefined || (Array.isArray(accepts) && accepts.every((t) => typeof t === 'string' && isMediaType(t))))
+  );
+}
+
+/** `'json' | 'text' | 'bytes'` or a codec object; one check, so a mistake gets one clear message. */
+export const CodecSchema = z.custom<CodecOption>(
+  (value) => value === 'json' || value === 'text' || value === 'bytes' || isCodec(value),
+  "expected 'json', 'text', 'bytes' or a codec { contentType: 'type/subtype', accepts?: string[], encode(payload), decode(body, contentType) }",
+);
+
 export const RetrySchema = z.strictObject({
   /** Total handler attempts, including the first. 1 = no retry. */
   maxAttempts: z.number().int().min(1).max(1000).default(5),
@@ -44,6 +67,8 @@ export const ChannelSpecSchema = z.strictObject({
   requires: RequirementsSchema.default({}),
   schema: zodLike.optional(),
   replySchema: zodLike.optional(),
+  /** How payloads become bytes and back; a message's own content type wins when it has one. */
+  codec: CodecSchema.default('json'),
   /** Subscriber groups that exist from the start: messages published before they subscribe are kept for them. */
   groups: z.array(z.string().regex(CHANNEL_NAME_PATTERN, 'invalid group name')).default([]),
   /** Highest priority level (only with `priority`). */

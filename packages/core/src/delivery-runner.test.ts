@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { RetrySchema } from './config.js';
 import { createDeliveryRunner, type RunnerContext } from './delivery-runner.js';
+import { bindingFor } from './cloudevents.js';
 import { encodeMessage, HEADERS } from './envelope.js';
+import { createMessageDecoder, payloadRules } from './message-decoder.js';
 import { ConnectionError, MessageTooLargeError } from './errors.js';
 import type { Delivery, WireMessage } from './spi.js';
 
@@ -17,6 +19,7 @@ function context(deadLetter: (dead: WireMessage) => Promise<void>, logs: string[
     channel: 'c',
     group: 'g',
     prefix: 'ce_',
+    decode: createMessageDecoder('c', bindingFor('ce_'), payloadRules('c', {})),
     retry: RetrySchema.parse({ maxAttempts: 1, initialDelayMs: 1, maxDelayMs: 5 }),
     logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
     signal: new AbortController().signal,

@@ -1,7 +1,9 @@
 import type { RetryPolicy } from './config.js';
-import { decodeMessage, encodeMessage, HEADERS } from './envelope.js';
-import { SwitchboardError } from './errors.js';
+import { deadLetterHeaders, errorText } from './dead-letter.js';
+import { encodeMessage, HEADERS } from './envelope.js';
+import { ERROR_CODES, SwitchboardError } from './errors.js';
 import type { Logger } from './logger.js';
+import type { MessageDecoder } from './message-decoder.js';
 import { backoffDelay, sleep } from './retry.js';
 import type { Delivery, WireMessage } from './spi.js';
 import type { Message } from './types.js';
@@ -14,34 +16,35 @@ export interface RunnerContext {
   group?: string;
   prefix: string;
   schema?: SafeParser;
+  /**
+   * Delivery → message: content type or codec, then schema. Throws CodecError / SchemaError
+   * (dead-letter at once); never throws on a dead-letter channel (see createDeadLetterDecoder).
+   */
+  decode: MessageDecoder;
   retry: RetryPolicy;
   logger: Logger;
   /** Aborted when the subscription closes: pending in-process retries give the message back. */
   signal: AbortSignal;
-  deadLetter(dead: WireMessage): Promise<void>;
+  /** Publishes to `<channel>.dead`; absent on a dead-letter channel, which has none behind it. */
+  deadLetter?(dead: WireMessage): Promise<void>;
 }
 
-function errorText(error: unknown): { message: string; code: string } {
-  if (error instanceof Error) return { message: error.message, code: SwitchboardError.is(error) ? error.code : error.name };
-  return { message: String(error), code: 'Error' };
-}
-
-/** The dead letter: same body, key and id, original headers plus why it died. */
-export function deadLetterOf(delivery: Delivery, error: unknown, attempts: number, ctx: RunnerContext): WireMessage {
-  const { message, code } = errorText(error);
-  const headers: Record<string, string> = { ...delivery.headers };
-  delete headers[HEADERS.attempt];
-  // A dead letter is kept for people to read, whatever the original's time to live was.
-  delete headers[HEADERS.expiresAt];
-  headers[HEADERS.deadError] = message.slice(0, 4096);
-  headers[HEADERS.deadErrorCode] = code;
-  headers[HEADERS.deadAttempts] = String(attempts);
-  headers[HEADERS.deadChannel] = ctx.channel;
-  if (ctx.group !== undefined) headers[HEADERS.deadGroup] = ctx.group;
-  headers[HEADERS.deadTime] = new Date().toISOString();
+/**
+ * The dead letter: same body (a tombstone stays one), key, id, content type and original
+ * headers, without any `sb-*` header the original carried, plus why it died. `messageId` is the id
+ * the handler saw, when decoding got that far (a structured-mode event's own id).
+ */
+export function deadLetterOf(delivery: Delivery, error: unknown, attempts: number, ctx: RunnerContext, messageId: string = delivery.id): WireMessage {
+  const headers = deadLetterHeaders(delivery.headers, { error, attempts, channel: ctx.channel, ...(ctx.group !== undefined && { group: ctx.group }), id: messageId });
   const dead: WireMessage = { body: delivery.body, headers, id: delivery.id, timestamp: delivery.timestamp };
   if (delivery.key !== undefined) dead.key = delivery.key;
+  if (delivery.tombstone === true) dead.tombstone = true;
   return dead;
+}
+
+/** A handler's "do not retry": DeadLetterError, recognised by code so another copy of core's class counts too. */
+export function skipsRetries(error: unknown): boolean {
+  return SwitchboardError.is(error) && error.code === ERROR_CODES.deadLetter;
 }
 
 /**
@@ -73,11 +76,11 @@ function retriable(error: unknown): boolean {
  * Returns once the message is settled, or unsettled when the subscription is closing (the broker
  * then delivers it again).
  */
-async function publishDeadLetter(ctx: RunnerContext, delivery: Delivery, dead: WireMessage): Promise<void> {
+async function publishDeadLetter(ctx: RunnerContext, publish: (dead: WireMessage) => Promise<void>, delivery: Delivery, dead: WireMessage): Promise<void> {
   let letter = dead;
   for (let attempt = 1; !ctx.signal.aborted; attempt++) {
     try {
-      await ctx.deadLetter(letter);
+      await publish(letter);
       delivery.ack();
       return;
     } catch (error) {
@@ -100,14 +103,29 @@ async function publishDeadLetter(ctx: RunnerContext, delivery: Delivery, dead: W
 }
 
 /**
- * Handles one delivery with the shared semantics: decode + validate (invalid → dead letter),
- * run the handler, ack on success, back off and retry on failure, dead-letter after
- * `maxAttempts`. Never throws, and never leaves a message unsettled while the subscription is
- * open; on close, what has not finished stays unsettled so the broker delivers it again.
+ * Handles one delivery with the shared semantics: drop it when its `ttlMs` passed, decode +
+ * validate (invalid → dead letter), run the handler, ack on success, back off and retry on
+ * failure, dead-letter after `maxAttempts` (or at once on DeadLetterError). Never throws, and
+ * never leaves a message unsettled while the subscription is open; on close, what has not
+ * finished stays unsettled so the broker delivers it again.
  */
 export function createDeliveryRunner(ctx: RunnerContext, handler: (message: Message) => unknown): (delivery: Delivery) => Promise<void> {
-  const deadLetter = (delivery: Delivery, error: unknown, attempts: number): Promise<void> =>
-    ctx.signal.aborted ? Promise.resolve() : publishDeadLetter(ctx, delivery, deadLetterOf(delivery, error, attempts, ctx));
+  const publishDead = ctx.deadLetter;
+  const deadLetter = async (delivery: Delivery, error: unknown, attempts: number, messageId?: string): Promise<void> => {
+    if (ctx.signal.aborted) return;
+    if (publishDead === undefined) {
+      // A dead-letter channel's decoder never throws and its handler failures are retried, so only a DeadLetterError gets here.
+      ctx.logger.warn('switchboard: a handler of a dead-letter channel threw DeadLetterError; the dead letter is discarded', {
+        channel: ctx.channel,
+        group: ctx.group,
+        id: messageId ?? delivery.id,
+        error: errorText(error).message,
+      });
+      delivery.ack();
+      return;
+    }
+    await publishDeadLetter(ctx, publishDead, delivery, deadLetterOf(delivery, error, attempts, ctx, messageId));
+  };
 
   return async (delivery) => {
     let attempt = 1;
@@ -119,9 +137,8 @@ export function createDeliveryRunner(ctx: RunnerContext, handler: (message: Mess
       }
       let message: Message;
       try {
-        message = decodeMessage(delivery, ctx.prefix);
+        message = ctx.decode(delivery);
         attempt = Math.min(message.attempt, ctx.retry.maxAttempts);
-        if (ctx.schema !== undefined) message.payload = validatePayload(ctx.schema, message.payload, ctx.channel, 'received');
       } catch (error) {
         await deadLetter(delivery, error, attempt);
         return;
@@ -134,8 +151,9 @@ export function createDeliveryRunner(ctx: RunnerContext, handler: (message: Mess
           if (!ctx.signal.aborted) delivery.ack();
           return;
         } catch (error) {
-          if (attempt >= ctx.retry.maxAttempts) {
-            await deadLetter(delivery, error, attempt);
+          // Without a dead-letter channel behind it, only "do not retry" ends the attempts.
+          if (skipsRetries(error) || (publishDead !== undefined && attempt >= ctx.retry.maxAttempts)) {
+            await deadLetter(delivery, error, attempt, message.id);
             return;
           }
           const delay = backoffDelay(ctx.retry, attempt);
@@ -188,15 +206,14 @@ export function createResponderRunner(
   return async (delivery) => {
     let reply: WireMessage;
     try {
-      const message = decodeMessage(delivery, ctx.prefix);
-      if (ctx.schema !== undefined) message.payload = validatePayload(ctx.schema, message.payload, ctx.channel, 'received');
+      const message = ctx.decode(delivery);
       const result = await handler(message);
       const checked = replySchema === undefined ? result : validatePayload(replySchema, result, ctx.channel, 'reply');
       reply = encodeMessage(checked, source, `${ctx.channel}.reply`, ctx.prefix);
     } catch (error) {
       const { message, code } = errorText(error);
       reply = encodeMessage(null, source, `${ctx.channel}.reply`, ctx.prefix, {
-        headers: { [HEADERS.replyError]: message.slice(0, 4096), [HEADERS.replyErrorCode]: code },
+        control: { [HEADERS.replyError]: message.slice(0, 4096), [HEADERS.replyErrorCode]: code },
       });
     }
     try {

@@ -3,8 +3,10 @@ import {
   AuthError,
   CapabilityError,
   ClosedError,
+  CodecError,
   ConfigError,
   ConnectionError,
+  DeadLetterError,
   ERROR_CODES,
   MessageTooLargeError,
   NoResponderError,
@@ -27,6 +29,8 @@ describe('errors', () => {
     [new MessageTooLargeError('x', 2, 1), 'SB_MESSAGE_TOO_LARGE', false],
     [new NoResponderError('x'), 'SB_NO_RESPONDER', false],
     [new RemoteError('x'), 'SB_REMOTE', false],
+    [new CodecError('x'), 'SB_CODEC', false],
+    [new DeadLetterError('x'), 'SB_DEAD_LETTER', false],
   ] as const)('%o has code %s and retriable %s', (error, code, retriable) => {
     expect(error).toBeInstanceOf(SwitchboardError);
     expect(error.code).toBe(code);

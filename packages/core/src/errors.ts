@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   remote: 'SB_REMOTE',
   /** Plain {@link SwitchboardError}: a broker error with no more specific class. */
   backend: 'SB_BACKEND',
+  codec: 'SB_CODEC',
+  deadLetter: 'SB_DEAD_LETTER',
 } as const;
 
 /** One of the stable codes in {@link ERROR_CODES}. */
@@ -228,6 +230,23 @@ export class RemoteError extends SwitchboardError {
   static {
     brandClass(this);
   }
+}
+
+/**
+ * A payload could not be encoded with the channel's codec (nothing was sent), or a received body
+ * could not be decoded (the message is dead-lettered with its original bytes).
+ */
+export class CodecError extends SwitchboardError {
+  static override readonly code = ERROR_CODES.codec;
+}
+
+/**
+ * Throw from a handler to dead-letter the message now, skipping the remaining attempts: for
+ * failures that no retry can fix (an unknown customer, a cancelled order). The message becomes
+ * the dead letter's error; on a `<channel>.dead` channel the message is discarded instead.
+ */
+export class DeadLetterError extends SwitchboardError {
+  static override readonly code = ERROR_CODES.deadLetter;
 }
 
 /**

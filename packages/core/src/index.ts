@@ -11,6 +11,8 @@ export {
   MessageTooLargeError,
   NoResponderError,
   RemoteError,
+  CodecError,
+  DeadLetterError,
   ERROR_CODES,
   redactUrl,
 } from './errors.js';
@@ -27,13 +29,21 @@ export type {
 } from './capabilities.js';
 export { planChannel, channelReport } from './capability-check.js';
 export type { ChannelPlan, PlannedCapability } from './capability-check.js';
-export { parseConfig, RetrySchema, CHANNEL_NAME_PATTERN } from './config.js';
+export { parseConfig, RetrySchema, CodecSchema, CHANNEL_NAME_PATTERN } from './config.js';
 export { validateChannels } from './validate-declarations.js';
 export type { RetryOptions, RetryPolicy } from './config.js';
 export { backoffDelay } from './retry.js';
 export { MAX_TIMER_MS } from './argument-checks.js';
-export { encodeMessage, decodeMessage, deadLetterInfo, HEADERS, CONTENT_TYPE_HEADER } from './envelope.js';
-export type { DeadLetterInfo, EncodeOptions } from './envelope.js';
+export { encodeMessage, decodeMessage, HEADERS, CONTENT_TYPE_HEADER } from './envelope.js';
+export type { DecodeOptions, EncodeOptions } from './envelope.js';
+export { resolveCodec } from './codec.js';
+export type { Codec, CodecOption, PayloadCodec } from './codec.js';
+export { bindingFor, CE_PREFIXES } from './cloudevents.js';
+export type { EnvelopeBinding } from './cloudevents.js';
+export { deadLetterInfo, deadLetterTarget, isDeadLetterChannel, DEAD_SUFFIX } from './dead-letter.js';
+export type { DeadLetterInfo } from './dead-letter.js';
+export { isValidTraceparent, isValidTracestate } from './trace-context.js';
+export { reservedHeaderReason, RESERVED_PREFIXES } from './control-headers.js';
 export { silentLogger } from './logger.js';
 export type { Logger } from './logger.js';
 export { SCHEME_BACKENDS, schemeOf, resolveBackendFactory } from './resolve-backend.js';
@@ -63,6 +73,8 @@ export type {
   ChannelBase,
   ChannelSpec,
   ConnectOptions,
+  DeadLetter,
+  DeadLetterChannel,
   Handler,
   Message,
   PayloadIn,

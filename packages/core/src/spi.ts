@@ -30,6 +30,11 @@ export interface WireMessage {
   delayMs?: number;
   /** Only set on channels that declared `messageTtl`. */
   ttlMs?: number;
+  /**
+   * A record without a value (Kafka tombstone), as opposed to an empty one; `body` is then empty.
+   * Backends without the notion deliver an empty body instead.
+   */
+  tombstone?: boolean;
 }
 
 /** One received message handed from the backend to core. Core settles it exactly once. */
@@ -44,6 +49,9 @@ export interface Delivery extends WireMessage {
    * Optional: give the message back to the same subscriber group after `delayMs`, with `headers`
    * replacing the original headers (core bumps the attempt count there). The backend acks the
    * original once the re-delivery is safely stored. When absent, core retries in-process.
+   * Core trusts the `sb-attempt` header only on deliveries that offer this method, so a backend
+   * that does must drop that header from messages that did not come back through its own retry
+   * route (a foreign producer could have set it).
    */
   retryLater?(delayMs: number, headers: Record<string, string>): Promise<void>;
   /** Present on request deliveries (`respond`): send `message` as the reply. Core acks afterwards. */
@@ -142,10 +150,15 @@ export interface ChannelTopologyReport {
 export interface Backend {
   /** Short stable name: 'memory', 'rabbitmq', 'kafka'. */
   readonly name: string;
-  /** Prefix for CloudEvents attributes in headers: `ce_` (Kafka binding) or `cloudEvents:` (AMQP binding). */
+  /**
+   * CloudEvents binary-mode attribute naming: `headerPrefix` is written (`ce_` for the Kafka
+   * binding, `cloudEvents_` or `cloudEvents:` for AMQP); `readPrefixes` are also read.
+   */
   readonly binding: {
-    /** `ce_` or `cloudEvents:`. */
+    /** The prefix written: `ce_`, `cloudEvents_` or `cloudEvents:`. */
     headerPrefix: string;
+    /** Prefixes also read (both AMQP separators), besides `headerPrefix`. */
+    readPrefixes?: readonly string[];
   };
   /** What the backend can do in general. Must list all ten capabilities. */
   readonly capabilities: CapabilityReport;

@@ -3,7 +3,9 @@
  */
 import type { z } from 'zod';
 import type { CapabilityName, CapabilityReport, Requirement, Requirements, Support } from './capabilities.js';
+import type { Codec, CodecOption } from './codec.js';
 import type { RetryOptions } from './config.js';
+import type { DeadLetterInfo } from './dead-letter.js';
 import type { Logger } from './logger.js';
 import type { Backend, BackendFactory, ChannelTopologyReport } from './spi.js';
 
@@ -15,6 +17,12 @@ export interface ChannelSpec {
   schema?: z.ZodType;
   /** zod schema for replies (channels with `requestReply`). */
   replySchema?: z.ZodType;
+  /**
+   * How payloads become bytes: `'json'` (default), `'text'` (strings sent as they are),
+   * `'bytes'` (Buffers as they are) or a {@link Codec} (Avro, Protobuf, …). A received message's
+   * own content type decides how it is read when it has one; the schema applies after decoding.
+   */
+  codec?: CodecOption;
   /** Subscriber groups that exist from the start: messages published before they subscribe are kept for them. */
   groups?: readonly string[];
   /** Highest priority level, default 10 (channels with `priority`). */
@@ -60,10 +68,16 @@ type Declared<R, K extends CapabilityName> = K extends keyof R
 
 type RequiresOf<S> = S extends { readonly requires?: infer R } ? (R extends object ? R : {}) : {};
 
-/** Payload type a publisher passes (the schema's input). */
-export type PayloadIn<S> = S extends { readonly schema?: infer Z } ? (Z extends z.ZodType ? z.input<Z> : unknown) : unknown;
-/** Payload type a handler receives (the schema's output). */
-export type PayloadOut<S> = S extends { readonly schema?: infer Z } ? (Z extends z.ZodType ? z.output<Z> : unknown) : unknown;
+type CodecOf<S> = S extends { readonly codec?: infer C } ? Exclude<C, undefined> : undefined;
+/** What a channel's codec accepts on publish when it has no schema. */
+type CodecIn<C> = [C] extends ['text'] ? string : [C] extends ['bytes'] ? Uint8Array : [C] extends [Codec<infer T>] ? T : unknown;
+/** What a channel's codec hands to handlers when it has no schema. */
+type CodecOut<C> = [C] extends ['text'] ? string : [C] extends ['bytes'] ? Buffer : [C] extends [Codec<infer T>] ? T : unknown;
+
+/** Payload type a publisher passes: the schema's input, else what the codec encodes. */
+export type PayloadIn<S> = S extends { readonly schema?: infer Z } ? (Z extends z.ZodType ? z.input<Z> : CodecIn<CodecOf<S>>) : CodecIn<CodecOf<S>>;
+/** Payload type a handler receives: the schema's output, else what the codec decodes. */
+export type PayloadOut<S> = S extends { readonly schema?: infer Z } ? (Z extends z.ZodType ? z.output<Z> : CodecOut<CodecOf<S>>) : CodecOut<CodecOf<S>>;
 type ReplyOut<S> = S extends { readonly replySchema?: infer Z } ? (Z extends z.ZodType ? z.output<Z> : unknown) : unknown;
 type ReplyIn<S> = S extends { readonly replySchema?: infer Z } ? (Z extends z.ZodType ? z.input<Z> : unknown) : unknown;
 
@@ -77,7 +91,13 @@ export interface BasePublishOptions {
   type?: string;
   /** Message id; default: a random UUID. */
   id?: string;
-  /** W3C trace context to propagate. */
+  /** CloudEvents `subject`: what the event is about within its source (an order id, a file name). */
+  subject?: string;
+  /**
+   * W3C trace context to propagate, written both as the plain `traceparent` header and as the
+   * CloudEvents attribute. A malformed value is refused with ConfigError. A `traceparent` /
+   * `tracestate` in `headers` (what OpenTelemetry's propagator injects) is used the same way.
+   */
   traceparent?: string;
   /** W3C `tracestate` to propagate with `traceparent`. */
   tracestate?: string;
@@ -122,10 +142,25 @@ export interface Message<T = unknown> {
   type: string;
   /** CloudEvents source: the publishing application. */
   source: string;
-  /** W3C trace context from the publisher. */
+  /** CloudEvents `subject`, when the event has one. */
+  subject?: string;
+  /** CloudEvents `dataschema`, when the event has one. */
+  dataschema?: string;
+  /** CloudEvents extension attributes (besides traceparent, tracestate, partitionkey), as strings. */
+  extensions?: Record<string, string>;
+  /** The payload's own content type (CloudEvents `datacontenttype`); absent when the message had none. */
+  contentType?: string;
+  /** W3C trace context, from the plain header or else the CloudEvents attribute (invalid ones are dropped). */
   traceparent?: string;
   /** W3C `tracestate` from the publisher. */
   tracestate?: string;
+  /**
+   * True for a tombstone (a Kafka record without a value, unlike an empty one). Its payload is
+   * null on json and custom-codec channels, '' on text and an empty Buffer on bytes channels.
+   */
+  tombstone?: true;
+  /** On a `<channel>.dead` channel: why and where the message died, with its original bytes. */
+  deadLetter?: DeadLetterInfo;
   /** 1 on first delivery, incremented by every retry. */
   attempt: number;
   /** The broker says it may have been delivered before (e.g. after a connection loss). */
@@ -136,6 +171,29 @@ export interface Message<T = unknown> {
 
 /** Handles one message: resolve to ack, throw to retry (then dead-letter). */
 export type Handler<T> = (message: Message<T>) => unknown;
+
+/**
+ * A message received from `<channel>.dead`. `valid` says whether its payload is what the
+ * original channel's handlers get (decoded with that channel's codec, accepted by its schema):
+ * then `payload` is typed. Otherwise (it died of a decode or schema error) `payload` is read by
+ * the message's content type, or is the raw Buffer when even that fails; `deadLetter.body` always
+ * holds the original bytes.
+ */
+export type DeadLetter<T = unknown> =
+  | (Message<T> & { readonly valid: true; deadLetter: DeadLetterInfo })
+  | (Message<unknown> & { readonly valid: false; deadLetter: DeadLetterInfo });
+
+/**
+ * A `<channel>.dead` channel. Its messages are never dead-lettered again: a handler that keeps
+ * failing is retried (backoff capped at `retry.maxDelayMs`), and one that throws
+ * DeadLetterError discards the dead letter.
+ */
+export interface DeadLetterChannel<T> {
+  readonly name: string;
+  /** Publishes to the dead-letter channel like to any other (for example, to re-drive by hand). */
+  publish(payload: unknown, options?: BasePublishOptions): Promise<void>;
+  subscribe(group: string, handler: (letter: DeadLetter<T>) => unknown, options?: SubscribeOptions): Promise<Subscription>;
+}
 
 /** Options of `subscribe()`, `respond()` and `replay()`. */
 export interface SubscribeOptions {
@@ -278,8 +336,10 @@ export interface ReportedEntry {
 
 /** A connected bus: channels typed from the declarations given to `connect()`. */
 export interface Bus<C extends Record<string, ChannelSpec> = {}> {
+  /** The dead-letter channel of a declared channel: letters typed from the original declaration. */
+  channel<N extends keyof C & string>(name: `${N}.dead`): DeadLetterChannel<PayloadOut<C[N]>>;
   /** A declared channel, typed from its declaration. */
-  channel<N extends keyof C & string>(name: N): Channel<C[N]>;
+  channel<N extends keyof C & string>(name: N): N extends `${string}.dead` ? DeadLetterChannel<PayloadOut<C[N]>> : Channel<C[N]>;
   /** Any other channel; `spec` is checked against the backend like a declared one. */
   channel<const S extends ChannelSpec = {}>(name: string, spec?: S): Channel<S>;
   /** The backend's own capability report. */

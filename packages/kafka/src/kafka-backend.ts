@@ -41,6 +41,7 @@ import { KafkaRequester, REPLY_TOPIC_SUFFIX, replyFor, requestExpired, withoutRe
 import { TopicAdmin } from './topic-admin.js';
 
 const HEADER_PREFIX = 'ce_';
+const ID_HEADER = `${HEADER_PREFIX}id`;
 
 interface Connected {
   admin: Admin;
@@ -234,7 +235,7 @@ export class KafkaBackend implements Backend {
           commit: true,
           concurrency: 64,
           deliver: forwarder.deliver,
-          toDelivery: this.deliveryFactory(),
+          toDelivery: this.deliveryFactory(delayTopic),
         });
         return { forwarder, consumer };
       })();
@@ -281,7 +282,7 @@ export class KafkaBackend implements Backend {
         commit: true,
         concurrency: options.concurrency,
         deliver,
-        toDelivery: this.deliveryFactory(),
+        toDelivery: this.deliveryFactory(topic),
         status: options.status,
       });
     } catch (error) {
@@ -319,7 +320,7 @@ export class KafkaBackend implements Backend {
       commit: false,
       concurrency: options.concurrency,
       deliver,
-      toDelivery: this.deliveryFactory(),
+      toDelivery: this.deliveryFactory(topic),
       status: options.status,
     });
     consumer.afterClose(() => topics.deleteGroup(groupId));
@@ -331,7 +332,7 @@ export class KafkaBackend implements Backend {
     const topic = this.channels.topicOf(channel);
     const groupId = this.groupId(channel, '@responders');
     await this.prepareGroup(groupId, topic, 'latest');
-    const plain = this.deliveryFactory();
+    const plain = this.deliveryFactory(topic);
     const send = (topic: string, reply: WireMessage): Promise<void> => publisher.publish(topic, [reply]);
     return this.startConsumer({
       topic,
@@ -372,7 +373,7 @@ export class KafkaBackend implements Backend {
       commit: false,
       concurrency: 64,
       deliver,
-      toDelivery: this.deliveryFactory(),
+      toDelivery: this.deliveryFactory(topic),
     });
     consumer.afterClose(() => topics.deleteGroup(groupId));
     return consumer;
@@ -438,10 +439,10 @@ export class KafkaBackend implements Backend {
     return consumer;
   }
 
-  private deliveryFactory(): DeliveryFactory {
+  private deliveryFactory(topic: string): DeliveryFactory {
     return (message: KafkaMessage, partition: number, ack: () => void, redelivered: boolean): Delivery => {
       // Extends the freshly built wire object in place: a spread copy per message showed in profiles.
-      const delivery = fromKafkaMessage(message, `${HEADER_PREFIX}id`) as Delivery;
+      const delivery = fromKafkaMessage(message, ID_HEADER, topic, partition) as Delivery;
       delivery.redelivered = redelivered;
       delivery.position = encodePosition({ partition, offset: message.offset, timestamp: delivery.timestamp });
       delivery.ack = ack;

@@ -1,10 +1,10 @@
 import type { WireMessage } from '@switchboard/core';
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 
-/** kafkajs' producer record for one Switchboard message. Key → record key, timestamp → CreateTime. */
+/** kafkajs' producer record for one Switchboard message. Key → record key, timestamp → CreateTime, a tombstone → null value. */
 export function toKafkaMessage(wire: WireMessage, partition?: number): Message {
   const message: Message = {
-    value: wire.body,
+    value: wire.tombstone === true ? null : wire.body,
     headers: wire.headers,
     timestamp: String(wire.timestamp),
   };
@@ -27,15 +27,30 @@ export function headersOf(headers: IHeaders | undefined): Record<string, string>
   return out;
 }
 
-/** The transport fields of a fetched record, as core's WireMessage. */
-export function fromKafkaMessage(message: KafkaMessage, idHeader: string): WireMessage {
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The id of a record without a CloudEvents id (a foreign producer's): its coordinates, unique in
+ * the topic and the same on every redelivery. `/` cannot occur in topic names, so it is unambiguous.
+ */
+export function recordId(topic: string, partition: number, offset: string): string {
+  return `${topic}/${partition}/${offset}`;
+}
+
+/**
+ * The transport fields of a fetched record, as core's WireMessage. A record without a value is a
+ * tombstone (an empty value is not).
+ */
+export function fromKafkaMessage(message: KafkaMessage, idHeader: string, topic: string, partition: number): WireMessage {
   const headers = headersOf(message.headers);
+  const value = message.value;
   const wire: WireMessage = {
-    body: message.value ?? Buffer.alloc(0),
+    body: value ?? EMPTY,
     headers,
-    id: headers[idHeader] ?? `${message.offset}`,
+    id: headers[idHeader] ?? recordId(topic, partition, message.offset),
     timestamp: Number(message.timestamp),
   };
+  if (value === null) wire.tombstone = true;
   if (message.key !== null && message.key !== undefined) wire.key = message.key.toString();
   return wire;
 }

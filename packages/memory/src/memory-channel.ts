@@ -1,4 +1,4 @@
-import { NoResponderError, type DeliverFn, type Delivery, type Logger, type WireMessage } from '@switchboard/core';
+import { HEADERS, NoResponderError, type DeliverFn, type Delivery, type Logger, type WireMessage } from '@switchboard/core';
 import { ChannelLog } from './channel-log.js';
 import type { Clock } from './clock.js';
 import { PendingRequest } from './pending-request.js';
@@ -59,7 +59,8 @@ export class MemoryChannel implements GroupHost {
 
   publish(messages: readonly WireMessage[]): void {
     const now = this.host.clock.now();
-    for (const wire of messages) {
+    for (const published of messages) {
+      const wire = published.headers[HEADERS.attempt] === undefined ? published : withoutAttempt(published);
       const delay = wire.delayMs ?? 0;
       const expiresAt = wire.ttlMs === undefined ? Infinity : now + delay + wire.ttlMs;
       const message = new StoredMessage(wire, -1, now + delay, expiresAt, false, undefined);
@@ -137,4 +138,13 @@ export class MemoryChannel implements GroupHost {
     for (const reader of this.readers) reader.stop();
     this.readers.clear();
   }
+}
+
+/**
+ * Core trusts the attempt header on deliveries that offer retryLater, which group deliveries here
+ * do; retries never come through publish, so a published one is dropped (SPI contract).
+ */
+function withoutAttempt(wire: WireMessage): WireMessage {
+  const { [HEADERS.attempt]: _dropped, ...headers } = wire.headers;
+  return { ...wire, headers };
 }

@@ -41,6 +41,13 @@ export const RabbitOptionsSchema = z.strictObject({
   maxMessageBytes: z.number().int().min(1024).max(512 * 1024 * 1024).default(BROKER_DEFAULT_MAX_MESSAGE_BYTES),
   /** Shown as the connection name in the management UI and `rabbitmqctl list_connections`. */
   connectionName: z.string().min(1).default('switchboard'),
+  /**
+   * Prefix of the CloudEvents attributes Switchboard writes as application properties. The AMQP
+   * binding allows `cloudEvents_` and `cloudEvents:` and prefers `_` (JMS 2.0 clients cannot read
+   * `:`); both are always read. Choose `cloudEvents:` for consumers that only know that one (the
+   * CloudEvents Java SDK's Proton AMQP reader, releases before the binding's 1.0.3 text).
+   */
+  cloudEventsPrefix: z.enum(['cloudEvents_', 'cloudEvents:']).default('cloudEvents_'),
 });
 
 /** RabbitMQ backend options as `connect({ options })` takes them (defaults optional). */

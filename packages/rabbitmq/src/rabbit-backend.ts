@@ -34,7 +34,7 @@ import { RabbitRequester } from './rabbit-requester.js';
 import { RabbitTopology, type ChannelTopology } from './rabbit-topology.js';
 import { publishRoutingKey, routesByKey } from './topology-mapping.js';
 import { delayExchangeName, MAX_NAME_BYTES } from './topology-names.js';
-import { DELAY_BUCKET_HEADER, HEADER_PREFIX, toPublish } from './wire-properties.js';
+import { DELAY_BUCKET_HEADER, READ_PREFIXES, toPublish } from './wire-properties.js';
 
 /**
  * The RabbitMQ backend. Two AMQP connections, as RabbitMQ advises: when the broker throttles a
@@ -45,10 +45,7 @@ import { DELAY_BUCKET_HEADER, HEADER_PREFIX, toPublish } from './wire-properties
  */
 class RabbitBackend implements Backend {
   readonly name = 'rabbitmq';
-  readonly binding = {
-    /** `cloudEvents:`: the CloudEvents AMQP protocol binding. */
-    headerPrefix: HEADER_PREFIX,
-  };
+  readonly binding: { headerPrefix: string; readPrefixes: readonly string[] };
   readonly capabilities: CapabilityReport;
   /**
    * Starts at the `maxMessageBytes` option (AMQP 0-9-1 cannot read the broker's
@@ -69,6 +66,7 @@ class RabbitBackend implements Backend {
     private readonly options: RabbitOptions,
     private readonly logger: Logger,
   ) {
+    this.binding = { headerPrefix: options.cloudEventsPrefix, readPrefixes: READ_PREFIXES };
     this.capabilities = rabbitCapabilities();
     this.maxMessageBytes = options.maxMessageBytes;
     const brokers = parseBrokerUrl(url);

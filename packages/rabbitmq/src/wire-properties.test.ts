@@ -5,7 +5,7 @@ import { EXPIRES_HEADER, fromDelivery, KEY_HEADER, toPublish } from './wire-prop
 
 const wire: WireMessage = {
   body: Buffer.from('{"a":1}'),
-  headers: { 'cloudEvents:id': 'm-1', 'cloudEvents:time': '2030-01-02T03:04:05.678Z', 'content-type': 'application/json', tenant: 'acme' },
+  headers: { 'cloudEvents_id': 'm-1', 'cloudEvents_time': '2030-01-02T03:04:05.678Z', 'content-type': 'application/json', tenant: 'acme' },
   id: 'm-1',
   key: 'cust-7',
   timestamp: Date.parse('2030-01-02T03:04:05.678Z'),
@@ -39,7 +39,9 @@ describe('wire properties', () => {
     expect(plan.options.expiration).toBe('1000');
     const expiresAt = plan.options.headers[EXPIRES_HEADER] as number;
     expect(expiresAt).toBeGreaterThanOrEqual(before + 6_000);
-    expect(fromDelivery(asDelivery(plan)).expiresAt).toBe(expiresAt);
+    expect(fromDelivery(asDelivery(plan, { 'x-death': [{ count: 1 }] })).expiresAt).toBe(expiresAt);
+    // Not through a delay queue: a foreign publisher's header, which must not expire the message.
+    expect(fromDelivery(asDelivery(plan)).expiresAt).toBeUndefined();
   });
 
   it('drops broker bookkeeping headers and stringifies typed AMQP values', () => {
@@ -49,5 +51,29 @@ describe('wire properties', () => {
     expect(received.wire.headers).toMatchObject({ n: '7', b: 'hi' });
     expect(Object.keys(received.wire.headers).some((name) => name.startsWith('x-'))).toBe(false);
     expect(received.wire.key).toBeUndefined();
+  });
+
+  it('reads both CloudEvents separators and writes the key with the message\'s own', () => {
+    const colon = toPublish({ ...wire, headers: { 'cloudEvents:specversion': '1.0', 'cloudEvents:id': 'c-1' } });
+    expect(colon.options.headers).toHaveProperty('cloudEvents:partitionkey', 'cust-7');
+    expect(colon.options.headers).not.toHaveProperty(KEY_HEADER);
+    const back = fromDelivery(asDelivery({ ...colon, options: { ...colon.options, messageId: undefined } })).wire;
+    expect(back).toMatchObject({ id: 'c-1', key: 'cust-7' });
+  });
+
+  it('trusts the attempt header only after a broker dead-letter hop', () => {
+    const plan = toPublish({ ...wire, headers: { ...wire.headers, 'sb-attempt': '4' } });
+    expect(fromDelivery(asDelivery(plan)).wire.headers).not.toHaveProperty('sb-attempt');
+    expect(fromDelivery(asDelivery(plan, { 'x-death': [{ count: 1 }] })).wire.headers).toHaveProperty('sb-attempt', '4');
+  });
+
+  it('gives messages without message_id unique ids (the CloudEvents id, the stream offset, else random)', () => {
+    const plan = toPublish({ ...wire, headers: { tenant: 'x' } });
+    const bare = { ...plan, options: { ...plan.options, messageId: undefined } };
+    const a = fromDelivery(asDelivery(bare)).wire.id;
+    const b = fromDelivery(asDelivery(bare)).wire.id;
+    expect(a).not.toBe(b);
+    expect(a).not.toBe('1');
+    expect(fromDelivery(asDelivery(bare, { 'x-stream-offset': 9 })).wire.id).toBe('stream-offset-9');
   });
 });

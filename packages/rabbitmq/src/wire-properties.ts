@@ -1,10 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import type { ConsumeMessage, Options } from 'amqplib';
-import { CONTENT_TYPE_HEADER, type WireMessage } from '@switchboard/core';
+import { CONTENT_TYPE_HEADER, HEADERS, type WireMessage } from '@switchboard/core';
 
-/** CloudEvents AMQP binding: attributes are application properties named `cloudEvents:<attr>`. */
-export const HEADER_PREFIX = 'cloudEvents:';
+/**
+ * CloudEvents AMQP binding: attributes are application properties named `cloudEvents_<attr>` or
+ * `cloudEvents:<attr>`. The binding's current text prefers `_` (JMS 2.0 clients and selectors
+ * cannot use `:`); both are read, the configured one is written.
+ */
+export const HEADER_PREFIX = 'cloudEvents_';
+export const COLON_PREFIX = 'cloudEvents:';
+export const READ_PREFIXES = [HEADER_PREFIX, COLON_PREFIX] as const;
 /** The ordering key travels as the CloudEvents partitioning extension, so other consumers can read it. */
 export const KEY_HEADER = `${HEADER_PREFIX}partitionkey`;
+const COLON_KEY_HEADER = `${COLON_PREFIX}partitionkey`;
 /**
  * Absolute expiry (ms since epoch) of a message whose `expiration` property is busy carrying a
  * delay: the broker drops `expiration` when it dead-letters, so the consumer checks this instead.
@@ -30,6 +38,8 @@ export interface PublishPlan {
  * goes to a delay queue) and moves the TTL into a header.
  */
 export function toPublish(message: WireMessage, extra: { delayMs?: number; expiresAt?: number } = {}): PublishPlan {
+  // One message uses one separator (the binding requires it): the key follows the message's own attributes.
+  const keyHeader = message.headers[`${COLON_PREFIX}specversion`] === undefined ? KEY_HEADER : COLON_KEY_HEADER;
   const headers: Record<string, string | number> = {};
   let contentType: string | undefined;
   for (const name in message.headers) {
@@ -37,7 +47,7 @@ export function toPublish(message: WireMessage, extra: { delayMs?: number; expir
     if (name === CONTENT_TYPE_HEADER) contentType = value;
     else headers[name] = value;
   }
-  if (message.key !== undefined) headers[KEY_HEADER] = message.key;
+  if (message.key !== undefined) headers[keyHeader] = message.key;
   const options: Options.Publish = {
     headers,
     messageId: message.id,
@@ -75,7 +85,17 @@ export interface Received {
   offset?: number;
 }
 
-/** Reads a delivery back into wire form (string headers only; AMQP typed values are stringified). */
+/**
+ * Reads a delivery back into wire form (string headers only; AMQP typed values are stringified).
+ * The retry attempt and the delayed-TTL expiry are Switchboard's own headers that only ever come
+ * back through a delay queue, which the broker marks with `x-death`; without it they were set by
+ * a foreign publisher and are dropped.
+ *
+ * Id: `message_id`, else the CloudEvents id, else the stream offset (replay), else a random id.
+ * Classic and quorum queues give a consumer no identity of its own for a message (the delivery
+ * tag restarts per channel), so such an id is unique but not stable across broker redeliveries;
+ * Switchboard's own retries keep it (the retry copy carries it as `message_id`).
+ */
 export function fromDelivery(message: ConsumeMessage): Received {
   const props = message.properties;
   const raw = (props.headers ?? {}) as Record<string, unknown>;
@@ -83,19 +103,28 @@ export function fromDelivery(message: ConsumeMessage): Received {
   let key: string | undefined;
   let expiresAt: number | undefined;
   let offset: number | undefined;
+  let routedByBroker = false;
   for (const name in raw) {
     const value = raw[name];
     if (value === undefined || value === null) continue;
-    if (name === KEY_HEADER) key = headerText(value);
+    if (name === KEY_HEADER || name === COLON_KEY_HEADER) key = headerText(value);
     else if (name === EXPIRES_HEADER) expiresAt = Number(value);
+    else if (name === 'x-death') routedByBroker = true;
     else if (name === 'x-stream-offset') offset = Number(value);
     else if (name === DELAY_BUCKET_HEADER) continue;
     // Most headers do not start with `x-`: skip the pattern for them (this runs per header, per message).
     else if (name.charCodeAt(0) !== 120 || name.charCodeAt(1) !== 45 || !BROKER_HEADER.test(name)) headers[name] = typeof value === 'string' ? value : headerText(value);
   }
+  if (!routedByBroker) {
+    expiresAt = undefined;
+    if (headers[HEADERS.attempt] !== undefined) delete headers[HEADERS.attempt];
+  }
   if (typeof props.contentType === 'string') headers[CONTENT_TYPE_HEADER] = props.contentType;
-  const id = typeof props.messageId === 'string' ? props.messageId : (headers[`${HEADER_PREFIX}id`] ?? `${message.fields.deliveryTag}`);
-  const time = headers[`${HEADER_PREFIX}time`];
+  const id =
+    typeof props.messageId === 'string' && props.messageId !== ''
+      ? props.messageId
+      : (headers[`${HEADER_PREFIX}id`] ?? headers[`${COLON_PREFIX}id`] ?? (offset !== undefined ? `stream-offset-${offset}` : randomUUID()));
+  const time = headers[`${HEADER_PREFIX}time`] ?? headers[`${COLON_PREFIX}time`];
   const timestamp = time !== undefined ? Date.parse(time) : typeof props.timestamp === 'number' ? props.timestamp * 1000 : Date.now();
   const wire: WireMessage = { body: message.content, headers, id, timestamp: Number.isNaN(timestamp) ? Date.now() : timestamp };
   if (key !== undefined) wire.key = key;

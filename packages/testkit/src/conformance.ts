@@ -41,9 +41,9 @@ export async function describeConformance(options: ConformanceOptions): Promise<
   }
   const factory = options.backend ?? (await resolveBackendFactory(options.url));
   // create() does no IO: the report is available before any connection.
-  const report = factory.create({ url: options.url, options: options.options ?? {}, logger: silent }).capabilities;
+  const probe = factory.create({ url: options.url, options: options.options ?? {}, logger: silent });
   const opened = new Set<Bus<never>>();
-  const ctx = createScenarioContext({ ...options, backend: factory }, report, opened);
+  const ctx = createScenarioContext({ ...options, backend: factory }, probe.capabilities, opened, probe.binding);
   describe(title, () => {
     afterEach(async () => {
       const buses = [...opened];

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import {
   connect,
+  resolveBackendFactory,
   type BackendFactory,
   type Bus,
   type CapabilityName,
   type CapabilityReport,
   type ChannelSpec,
   type ConnectOptions,
+  type WireMessage,
 } from '@switchboard/core';
 
 /** A backend under test. */
@@ -40,10 +42,36 @@ export interface ScenarioContext {
   unique(prefix: string): string;
   /** How long a scenario waits for a delivery. */
   deliveryTimeoutMs: number;
+  /**
+   * Publishes wire messages straight through a fresh backend instance, bypassing core: body and
+   * headers exactly as given, the way a producer that is not Switchboard would write them.
+   */
+  publishRaw(channel: string, messages: WireMessage[]): Promise<void>;
+  /** The backend's CloudEvents header prefixes: the one it writes first, then the others it reads. */
+  cloudEventsPrefixes: readonly string[];
 }
 
-export function createScenarioContext(target: ConformanceTarget, report: CapabilityReport, opened: Set<Bus<never>>): ScenarioContext {
+const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+export function createScenarioContext(
+  target: ConformanceTarget,
+  report: CapabilityReport,
+  opened: Set<Bus<never>>,
+  binding: { headerPrefix: string; readPrefixes?: readonly string[] },
+): ScenarioContext {
   return {
+    cloudEventsPrefixes: [binding.headerPrefix, ...(binding.readPrefixes ?? []).filter((p) => p !== binding.headerPrefix)],
+    async publishRaw(channel, messages) {
+      const factory = target.backend ?? (await resolveBackendFactory(target.url));
+      const backend = factory.create({ url: target.url, options: target.options ?? {}, logger: silent });
+      await backend.connect();
+      try {
+        await backend.ensureChannel({ name: channel, requires: {}, groups: [], options: {} });
+        await backend.publish(channel, messages);
+      } finally {
+        await backend.close();
+      }
+    },
     target,
     report,
     supports: (capability) => report[capability].support !== 'unsupported',

@@ -3,6 +3,9 @@
 import type { ScenarioContext } from './scenario-context.js';
 import { badInputScenarios } from './scenarios/bad-input.js';
 import { capabilityRefusalScenarios } from './scenarios/capability-refusal.js';
+import { cloudEventsScenarios } from './scenarios/cloudevents.js';
+import { codecScenarios } from './scenarios/codecs.js';
+import { deadLetterInspectionScenarios } from './scenarios/dead-letter-inspection.js';
 import { deadLetterScenarios } from './scenarios/dead-letter.js';
 import { delayedDeliveryScenarios } from './scenarios/delayed-delivery.js';
 import { envelopeScenarios } from './scenarios/envelope.js';
@@ -21,6 +24,8 @@ import { workQueueScenarios } from './scenarios/work-queue.js';
 export const SCENARIO_GROUPS: readonly ((ctx: ScenarioContext) => void)[] = [
   lifecycleScenarios,
   envelopeScenarios,
+  codecScenarios,
+  cloudEventsScenarios,
   schemaScenarios,
   fanoutScenarios,
   workQueueScenarios,
@@ -30,6 +35,7 @@ export const SCENARIO_GROUPS: readonly ((ctx: ScenarioContext) => void)[] = [
   replayScenarios,
   delayedDeliveryScenarios,
   deadLetterScenarios,
+  deadLetterInspectionScenarios,
   messageTtlScenarios,
   capabilityRefusalScenarios,
   badInputScenarios,
