@@ -58,7 +58,7 @@ export function describeProcessFaults(target: ProcessFaultTarget): void {
       const outcomes = Object.fromEntries(app.events.filter((e) => e['case'] !== undefined).map((e) => [e['case'], e['outcome']]));
       for (const [name, outcome] of Object.entries(outcomes)) {
         const expected = name.startsWith('valid') || name === 'publish then close' ? 'resolved'
-          : name.startsWith('payload') ? 'SB_SCHEMA'
+          : name.startsWith('payload') ? 'SB_CODEC'
           : name.startsWith('request timeoutMs 1 #') ? 'SB_TIMEOUT'
           : 'SB_CONFIG';
         expect([name, outcome]).toEqual([name, expected]);

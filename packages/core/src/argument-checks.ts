@@ -1,4 +1,4 @@
-import { ConfigError, SchemaError, SwitchboardError } from './errors.js';
+import { CodecError, ConfigError, SwitchboardError } from './errors.js';
 
 /**
  * Largest delay a Node timer honours: `setTimeout` fires after 1 ms for anything above 2^31 − 1,
@@ -65,15 +65,14 @@ export function checkOptionsObject(value: unknown, what: string): void {
 
 /**
  * The error for a payload `encodeMessage` threw on: the TypeError of an unserialisable payload
- * (BigInt, a circular structure, a function, a symbol, a throwing toJSON) becomes a SchemaError,
+ * (BigInt, a circular structure, a function, a symbol, a throwing toJSON) becomes a CodecError,
  * nothing was sent. (Called from a catch rather than wrapping the call: no closure per publish.)
  */
 export function unencodable(channel: string, error: unknown): Error {
   if (SwitchboardError.is(error)) return error;
-  return new SchemaError(
+  return new CodecError(
     `Payload on channel "${channel}" cannot be encoded: ${(error as Error)?.message ?? String(error)}. ` +
       'Send JSON-serialisable data (no BigInt, functions, symbols or cycles), a Buffer, or declare a codec',
-    [],
     { cause: error },
   );
 }

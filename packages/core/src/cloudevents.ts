@@ -8,7 +8,14 @@ import { HEADERS } from './control-headers.js';
 import { TRACE_HEADERS } from './trace-context.js';
 
 /** Header prefixes of the shipped bindings. AMQP allows both separators (`_` preferred since 1.0.3). */
-export const CE_PREFIXES = { kafka: 'ce_', amqp: 'cloudEvents_', amqpColon: 'cloudEvents:' } as const;
+export const CE_PREFIXES = {
+  /** The Kafka protocol binding's prefix. */
+  kafka: 'ce_',
+  /** The AMQP binding's preferred prefix (JMS clients and selectors cannot use `:`). */
+  amqp: 'cloudEvents_',
+  /** The AMQP binding's other prefix, written by older clients. */
+  amqpColon: 'cloudEvents:',
+} as const;
 
 /** What a header means to the decoder. Numbers, not strings: compared once per header, per message. */
 export const Field = {

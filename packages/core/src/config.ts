@@ -50,17 +50,23 @@ export const CodecSchema = z.custom<CodecOption>(
   "expected 'json', 'text', 'bytes' or a codec { contentType: 'type/subtype', accepts?: string[], encode(payload), decode(body, contentType) }",
 );
 
+/** Retry with exponential backoff and jitter, then dead-letter. */
 export const RetrySchema = z.strictObject({
   /** Total handler attempts, including the first. 1 = no retry. */
   maxAttempts: z.number().int().min(1).max(1000).default(5),
+  /** Delay before the second attempt. */
   initialDelayMs: ms(0).default(200),
+  /** Longest delay between two attempts. */
   maxDelayMs: ms(0).default(30_000),
+  /** Each delay is the previous one times this. */
   factor: z.number().min(1).max(100).default(2),
   /** Fraction of each delay that is randomised (0 = none, 1 = full jitter). */
   jitter: z.number().min(0).max(1).default(0.2),
 });
 
+/** Retry options as an application writes them (`subscribe(…, { retry })`). */
 export type RetryOptions = z.input<typeof RetrySchema>;
+/** Retry options with every default filled in. */
 export type RetryPolicy = z.output<typeof RetrySchema>;
 
 export const ChannelSpecSchema = z.strictObject({

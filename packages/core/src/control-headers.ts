@@ -8,23 +8,33 @@ import { ConfigError } from './errors.js';
 
 /** Switchboard's own headers (not CloudEvents attributes). Every name starts with `sb-`. */
 export const HEADERS = {
+  /** Attempt number of a retried delivery (1 on the first). */
   attempt: 'sb-attempt',
   /** Epoch ms after which the message is dropped unhandled (set from `ttlMs`, counted from when it is due). */
   expiresAt: 'sb-expires-at',
+  /** Dead letter: the error message. */
   deadError: 'sb-dead-error',
+  /** Dead letter: the error's code. */
   deadErrorCode: 'sb-dead-error-code',
+  /** Dead letter: handler attempts made. */
   deadAttempts: 'sb-dead-attempts',
+  /** Dead letter: the channel it died on. */
   deadChannel: 'sb-dead-channel',
+  /** Dead letter: the subscriber group it died in. */
   deadGroup: 'sb-dead-group',
+  /** Dead letter: when it died (ISO time). */
   deadTime: 'sb-dead-time',
   /** Id of the message that died (the dead letter may get its own id where the broker assigns one). */
   deadId: 'sb-dead-id',
   /** Set on a reduced dead letter: the original application headers were left out to fit the broker's limit. */
   deadHeadersDropped: 'sb-dead-headers-dropped',
+  /** Reply: the responder's error message. */
   replyError: 'sb-reply-error',
+  /** Reply: the responder's error code. */
   replyErrorCode: 'sb-reply-error-code',
 } as const;
 
+/** The header carrying the payload's media type (the AMQP property on RabbitMQ). */
 export const CONTENT_TYPE_HEADER = 'content-type';
 
 /** Header name prefixes no publisher may use: Switchboard's control headers and backend-internal ones. */

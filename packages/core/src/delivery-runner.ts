@@ -138,7 +138,7 @@ export function createDeliveryRunner(ctx: RunnerContext, handler: (message: Mess
       let message: Message;
       try {
         message = ctx.decode(delivery);
-        attempt = Math.min(message.attempt, ctx.retry.maxAttempts);
+        attempt = message.attempt;
       } catch (error) {
         await deadLetter(delivery, error, attempt);
         return;

@@ -12,12 +12,17 @@ export { CONTENT_TYPE_HEADER, HEADERS } from './control-headers.js';
 
 /** Per-message envelope options (a subset of the publish options). */
 export interface EncodeOptions {
+  /** Partition / ordering key (also written as the CloudEvents `partitionkey`). */
   key?: string;
   /** Application headers; reserved names are refused with ConfigError (see {@link reservedHeaderReason}). */
   headers?: Record<string, string>;
+  /** Message id (CloudEvents `id`); default a random UUID. */
   id?: string;
+  /** CloudEvents `subject` attribute. */
   subject?: string;
+  /** W3C trace context, written as the CloudEvents attribute and the plain header. */
   traceparent?: string;
+  /** W3C trace state, written like `traceparent`. */
   tracestate?: string;
   /** Core's own `sb-*` headers on messages core writes itself (replies); never from applications. */
   control?: Record<string, string>;

@@ -22,7 +22,9 @@ export const ERROR_CODES = {
   remote: 'SB_REMOTE',
   /** Plain {@link SwitchboardError}: a broker error with no more specific class. */
   backend: 'SB_BACKEND',
+  /** {@link CodecError}: a payload the channel's codec cannot encode, or a body it cannot decode. */
   codec: 'SB_CODEC',
+  /** {@link DeadLetterError}: a handler asked to dead-letter now. */
   deadLetter: 'SB_DEAD_LETTER',
 } as const;
 

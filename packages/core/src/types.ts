@@ -180,8 +180,18 @@ export type Handler<T> = (message: Message<T>) => unknown;
  * holds the original bytes.
  */
 export type DeadLetter<T = unknown> =
-  | (Message<T> & { readonly valid: true; deadLetter: DeadLetterInfo })
-  | (Message<unknown> & { readonly valid: false; deadLetter: DeadLetterInfo });
+  | (Message<T> & {
+      /** The payload is what the original channel's handlers get. */
+      readonly valid: true;
+      /** Why and where it died, with its original bytes. */
+      deadLetter: DeadLetterInfo;
+    })
+  | (Message<unknown> & {
+      /** The payload could not be read with the original channel's codec or schema. */
+      readonly valid: false;
+      /** Why and where it died, with its original bytes. */
+      deadLetter: DeadLetterInfo;
+    });
 
 /**
  * A `<channel>.dead` channel. Its messages are never dead-lettered again: a handler that keeps
@@ -189,9 +199,11 @@ export type DeadLetter<T = unknown> =
  * DeadLetterError discards the dead letter.
  */
 export interface DeadLetterChannel<T> {
+  /** `<channel>.dead`. */
   readonly name: string;
   /** Publishes to the dead-letter channel like to any other (for example, to re-drive by hand). */
   publish(payload: unknown, options?: BasePublishOptions): Promise<void>;
+  /** Reads the dead letters as subscriber group `group`; a failing handler is retried, never dead-lettered again. */
   subscribe(group: string, handler: (letter: DeadLetter<T>) => unknown, options?: SubscribeOptions): Promise<Subscription>;
 }
 

@@ -14,7 +14,7 @@ interface Target {
 
 interface Row {
   what: string;
-  code: 'SB_CONFIG' | 'SB_SCHEMA';
+  code: 'SB_CONFIG' | 'SB_CODEC';
   call(target: Target): Promise<unknown>;
   /** The capability the row needs declared; the row is skipped where the backend lacks it. */
   needs?: keyof Requirements;
@@ -36,7 +36,7 @@ const ROWS: Row[] = [
     ['function', noop],
     ['symbol', Symbol('s')],
     ['throwing toJSON', { toJSON: () => { throw new Error('no'); } }],
-  ].map(([what, payload]): Row => ({ what: `publish payload ${String(what)}`, code: 'SB_SCHEMA', call: (t) => t.publish(payload) })),
+  ].map(([what, payload]): Row => ({ what: `publish payload ${String(what)}`, code: 'SB_CODEC', call: (t) => t.publish(payload) })),
   { what: 'publish options not an object', code: 'SB_CONFIG', call: (t) => t.publish({}, 'fast') },
   { what: 'publish unknown option', code: 'SB_CONFIG', call: (t) => t.publish({}, { prio: 1 }) },
   { what: 'publish empty id', code: 'SB_CONFIG', call: (t) => t.publish({}, { id: '' }) },
