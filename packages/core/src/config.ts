@@ -65,9 +65,13 @@ export const SubscribeOptionsSchema = z.strictObject({
   onStatus: z.custom<(status: never) => void>((value) => typeof value === 'function', 'expected a function').optional(),
 });
 
-const loggerLike = z.custom<{ warn: unknown }>(
-  (value) => typeof value === 'object' && value !== null && typeof (value as { warn?: unknown }).warn === 'function',
-  'expected a logger with debug/info/warn/error',
+const loggerLike = z.custom<object>(
+  (value) => {
+    if (typeof value !== 'object' || value === null) return false;
+    const logger = value as Record<string, unknown>;
+    return ['warn', 'error', 'info', 'log'].some((level) => typeof logger[level] === 'function');
+  },
+  'expected a logger with debug/info/warn/error (pino, winston, bunyan and console work as they are)',
 );
 
 const backendLike = z.custom<object>(
@@ -77,6 +81,17 @@ const backendLike = z.custom<object>(
     (typeof (value as { create?: unknown }).create === 'function' || typeof (value as { publish?: unknown }).publish === 'function'),
   'expected a BackendFactory (with create) or a Backend instance',
 );
+
+const providerLike = (method: 'getTracer' | 'getMeter') =>
+  z.custom<object>(
+    (value) => typeof value === 'object' && value !== null && typeof (value as Record<string, unknown>)[method] === 'function',
+    `expected an OpenTelemetry provider (an object with ${method})`,
+  );
+
+export const TelemetryOptionsSchema = z.union([
+  z.literal(false),
+  z.strictObject({ tracerProvider: providerLike('getTracer').optional(), meterProvider: providerLike('getMeter').optional() }),
+]);
 
 export const ConnectOptionsSchema = z.strictObject({
   url: z.string().min(1, 'url is required, e.g. memory://, amqp://host:5672, kafka://host:9092'),
@@ -91,6 +106,8 @@ export const ConnectOptionsSchema = z.strictObject({
   requestTimeoutMs: ms(1).default(5_000),
   /** Deadline of every publish, from the call to the broker's confirm; then TimeoutError (retriable). */
   publishTimeoutMs: ms(1).default(30_000),
+  /** OpenTelemetry providers, or false for none; default the global ones an SDK registered. */
+  telemetry: TelemetryOptionsSchema.optional(),
 });
 
 /** Turns a ZodError into a ConfigError that names the field and, for unknown keys, the valid ones. */

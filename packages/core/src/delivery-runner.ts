@@ -6,6 +6,7 @@ import { backoffDelay, sleep } from './retry.js';
 import type { Delivery, WireMessage } from './spi.js';
 import type { Message } from './types.js';
 import { validatePayload, type SafeParser } from './validation.js';
+import type { DeliveryWatch, SubscriptionTelemetry } from './telemetry/delivery-telemetry.js';
 
 /** Everything the runner needs to handle one delivery of one subscription. */
 export interface RunnerContext {
@@ -19,6 +20,8 @@ export interface RunnerContext {
   /** Aborted when the subscription closes: pending in-process retries give the message back. */
   signal: AbortSignal;
   deadLetter(dead: WireMessage): Promise<void>;
+  /** Spans and metrics per delivery; absent while OpenTelemetry is off (the runner then does nothing extra). */
+  telemetry?: SubscriptionTelemetry;
 }
 
 function errorText(error: unknown): { message: string; code: string } {
@@ -104,34 +107,40 @@ async function publishDeadLetter(ctx: RunnerContext, delivery: Delivery, dead: W
  * open; on close, what has not finished stays unsettled so the broker delivers it again.
  */
 export function createDeliveryRunner(ctx: RunnerContext, handler: (message: Message) => unknown): (delivery: Delivery) => Promise<void> {
-  const deadLetter = (delivery: Delivery, error: unknown, attempts: number): Promise<void> =>
-    ctx.signal.aborted ? Promise.resolve() : publishDeadLetter(ctx, delivery, deadLetterOf(delivery, error, attempts, ctx));
+  const deadLetter = (delivery: Delivery, error: unknown, attempts: number, watch: DeliveryWatch | undefined): Promise<void> => {
+    if (ctx.signal.aborted) return Promise.resolve();
+    const publish = (): Promise<void> => publishDeadLetter(ctx, delivery, deadLetterOf(delivery, error, attempts, ctx));
+    return watch === undefined ? publish() : watch.deadLetter(attempts, publish);
+  };
 
   return async (delivery) => {
     let attempt = 1;
+    const watch = ctx.telemetry?.received(delivery);
     try {
-      let message: Message;
+      let message: Message | undefined;
       try {
         message = decodeMessage(delivery, ctx.prefix);
         attempt = Math.min(message.attempt, ctx.retry.maxAttempts);
         if (ctx.schema !== undefined) message.payload = validatePayload(ctx.schema, message.payload, ctx.channel, 'received');
       } catch (error) {
-        await deadLetter(delivery, error, attempt);
+        watch?.invalid(message, error);
+        await deadLetter(delivery, error, attempt, watch);
         return;
       }
       for (;;) {
         try {
           message.attempt = attempt;
-          await handler(message);
+          await (watch === undefined ? handler(message) : watch.run(message, handler));
           // Past the drain timeout the broker already took the message back: acking now could settle another delivery.
           if (!ctx.signal.aborted) delivery.ack();
           return;
         } catch (error) {
           if (attempt >= ctx.retry.maxAttempts) {
-            await deadLetter(delivery, error, attempt);
+            await deadLetter(delivery, error, attempt, watch);
             return;
           }
           const delay = backoffDelay(ctx.retry, attempt);
+          watch?.retrying(delay, attempt);
           if (delivery.retryLater !== undefined && (await retryLater(ctx, delivery, delay, attempt))) return;
           // Closing: leave the message unsettled so the broker gives it to another consumer.
           if (!(await sleep(delay, ctx.signal))) return;
@@ -145,6 +154,8 @@ export function createDeliveryRunner(ctx: RunnerContext, handler: (message: Mess
         id: delivery.id,
         error: errorText(error).message,
       });
+    } finally {
+      watch?.end();
     }
   };
 }
@@ -174,13 +185,17 @@ export function createResponderRunner(
 ): (delivery: Delivery) => Promise<void> {
   return async (delivery) => {
     let reply: WireMessage;
+    const watch = ctx.telemetry?.received(delivery);
     try {
       const message = decodeMessage(delivery, ctx.prefix);
       if (ctx.schema !== undefined) message.payload = validatePayload(ctx.schema, message.payload, ctx.channel, 'received');
-      const result = await handler(message);
+      let result: unknown;
+      if (watch === undefined) result = await handler(message);
+      else await watch.run(message, async (m) => void (result = await handler(m)));
       const checked = replySchema === undefined ? result : validatePayload(replySchema, result, ctx.channel, 'reply');
       reply = encodeMessage(checked, source, `${ctx.channel}.reply`, ctx.prefix);
     } catch (error) {
+      watch?.end();
       const { message, code } = errorText(error);
       reply = encodeMessage(null, source, `${ctx.channel}.reply`, ctx.prefix, {
         headers: { [HEADERS.replyError]: message.slice(0, 4096), [HEADERS.replyErrorCode]: code },

@@ -33,6 +33,11 @@ export class Dispatcher<T extends { key?: string }> {
     this.done = (item) => this.finish(item);
   }
 
+  /** Handlers running right now. */
+  get running(): number {
+    return this.active;
+  }
+
   /** Messages accepted and not yet finished. */
   get inFlight(): number {
     return this.pending;

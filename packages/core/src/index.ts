@@ -33,6 +33,10 @@ export { backoffDelay } from './retry.js';
 export { encodeMessage, decodeMessage, deadLetterInfo, HEADERS, CONTENT_TYPE_HEADER } from './envelope.js';
 export type { DeadLetterInfo, EncodeOptions } from './envelope.js';
 export { silentLogger } from './logger.js';
+export { adaptLogger, fieldsFirstLogger, messageFirstLogger } from './logger-adapters.js';
+export { closeOnSignals } from './close-on-signals.js';
+export type { CloseOnSignalsOptions } from './close-on-signals.js';
+export type { TelemetryOptions } from './telemetry/telemetry-options.js';
 export type { Logger } from './logger.js';
 export { SCHEME_BACKENDS, schemeOf, resolveBackendFactory } from './resolve-backend.js';
 export type {
@@ -40,6 +44,9 @@ export type {
   BackendContext,
   BackendFactory,
   ChannelSetup,
+  BackendEvents,
+  ConnectionState,
+  ConnectionStatus,
   ConsumeOptions,
   ConsumerState,
   ConsumerStatus,
@@ -48,12 +55,15 @@ export type {
   DeliverFn,
   ReplayFrom,
   RequestOptions,
+  ReturnedMessage,
   WireMessage,
 } from './spi.js';
 export type {
   BasePublishOptions,
   Bus,
+  BusEventMap,
   BusHealth,
+  BusLastError,
   BusReport,
   Channel,
   ChannelBase,
