@@ -8,6 +8,8 @@ import {
   type BackendContext,
   type CapabilityReport,
   type ChannelSetup,
+  type BackendEvents,
+  type ConnectionStatus,
   type ConsumeOptions,
   type ConsumerHandle,
   type Delivery,
@@ -20,6 +22,8 @@ import {
 import type { Admin, Kafka as KafkaClient, KafkaMessage, SASLOptions } from 'kafkajs';
 import { Kafka } from './kafkajs-runtime.js';
 import { probeBrokers } from './broker-probe.js';
+import { KafkaClientMonitor } from './client-monitor.js';
+import { kafkaMessageAttributes } from './message-attributes.js';
 import { GroupConsumer, type DeliveryFactory } from './group-consumer.js';
 import type { PinOptions } from './group-pin.js';
 import { kafkaCapabilities } from './kafka-capabilities.js';
@@ -62,6 +66,7 @@ export class KafkaBackend implements Backend {
   private readonly groupSetups = new Map<string, Promise<void>>();
   private readonly handles = new Set<GroupConsumer>();
   private closing: Promise<void> | undefined;
+  private readonly monitor: KafkaClientMonitor;
 
   constructor(context: BackendContext) {
     this.options = parseConfig(KafkaOptionsSchema, context.options, 'Kafka backend options');
@@ -72,6 +77,7 @@ export class KafkaBackend implements Backend {
     this.maxMessageBytes = this.options.maxMessageBytes;
     const sasl = this.options.sasl ?? endpoint.sasl;
     const ssl = this.options.ssl ?? (endpoint.tls ? true : undefined);
+    this.monitor = new KafkaClientMonitor(endpoint.brokers.join(','));
     this.kafka = new Kafka({
       clientId: this.options.clientId,
       brokers: endpoint.brokers,
@@ -87,6 +93,19 @@ export class KafkaBackend implements Backend {
       logLevel: kafkaLogLevel(this.options.clientLogLevel),
       logCreator: createLogCreator(this.logger),
     });
+    this.monitor.watch(this.kafka);
+  }
+
+  observe(events: BackendEvents): void {
+    this.monitor.observe(events);
+  }
+
+  health(): ConnectionStatus[] {
+    return this.monitor.health();
+  }
+
+  messageAttributes(delivery: Delivery): Record<string, string | number> | undefined {
+    return kafkaMessageAttributes(delivery);
   }
 
   async connect(): Promise<void> {
@@ -168,7 +187,7 @@ export class KafkaBackend implements Backend {
     const declared = this.declaredGroups.get(channel)?.has(group) === true;
     const groupId = this.groupId(channel, group);
     await this.prepareGroup(groupId, channel, declared ? 'earliest' : 'latest');
-    return this.startConsumer({
+    const consumer = await this.startConsumer({
       topic: channel,
       groupId,
       label: `subscriber group "${group}" of channel "${channel}"`,
@@ -178,6 +197,7 @@ export class KafkaBackend implements Backend {
       deliver,
       toDelivery: this.deliveryFactory(),
     });
+    return Object.assign(consumer, { lag: () => this.monitor.lag(groupId) });
   }
 
   async replay(channel: string, from: ReplayFrom, options: ConsumeOptions, deliver: DeliverFn): Promise<ConsumerHandle> {
@@ -327,6 +347,7 @@ export class KafkaBackend implements Backend {
       await connected.requester.close(closed);
       await connected.publisher.close();
       await connected.admin.disconnect().catch(() => {});
+      this.monitor.closeAll();
     })();
     return this.closing;
   }

@@ -1,0 +1,112 @@
+import type { BackendEvents, ConnectionState, ConnectionStatus } from '@switchboard/core';
+import type { Consumer, ConsumerConfig, Kafka, Producer, ProducerConfig } from 'kafkajs';
+import { translateKafkaError } from './kafka-errors.js';
+
+/**
+ * Connection state and consumer lag of every kafkajs client a bus creates, for `bus.health()`,
+ * `bus.on('connection')` and the lag metric. kafkajs keeps no single connection (it talks to each
+ * broker as needed), so a client counts as `lost` when it failed on a connection error (a crashed
+ * consumer, a produce request that could not reach the cluster) and `ready` again at its next
+ * successful exchange (a heartbeat, a fetch, a produce response).
+ */
+export class KafkaClientMonitor {
+  private readonly connections = new Map<string, ConnectionStatus>();
+  /** groupId → partition → messages behind the log end at the last fetch. */
+  private readonly lags = new Map<string, Map<number, number>>();
+  private events: BackendEvents | undefined;
+
+  constructor(private readonly endpoint: string) {}
+
+  observe(events: BackendEvents): void {
+    this.events = events;
+  }
+
+  /** Wraps `kafka`'s factories so that every producer and consumer it creates is watched. */
+  watch(kafka: Kafka): Kafka {
+    const createProducer = kafka.producer.bind(kafka);
+    const createConsumer = kafka.consumer.bind(kafka);
+    kafka.producer = (config?: ProducerConfig) => this.watchProducer(createProducer(config));
+    kafka.consumer = (config: ConsumerConfig) => this.watchConsumer(createConsumer(config), config.groupId);
+    return kafka;
+  }
+
+  health(): ConnectionStatus[] {
+    return [...this.connections.values()].map((status) => ({ ...status }));
+  }
+
+  /** Messages behind the end of the topic for `groupId`, summed over its assigned partitions. */
+  lag(groupId: string): number | undefined {
+    const partitions = this.lags.get(groupId);
+    if (partitions === undefined || partitions.size === 0) return undefined;
+    let total = 0;
+    for (const lag of partitions.values()) total += lag;
+    return total;
+  }
+
+  /** Every client counts as closed (the bus closed). */
+  closeAll(): void {
+    for (const name of [...this.connections.keys()]) this.set(name, 'closed');
+    this.connections.clear();
+  }
+
+  private watchProducer(producer: Producer): Producer {
+    const name = 'producer';
+    producer.on(producer.events.CONNECT, () => this.set(name, 'ready'));
+    producer.on(producer.events.REQUEST, () => this.recovered(name));
+    const send = producer.sendBatch.bind(producer);
+    producer.sendBatch = (batch) =>
+      send(batch).then(
+        (result) => {
+          this.recovered(name);
+          return result;
+        },
+        (error: unknown) => {
+          const translated = translateKafkaError(error, 'producing');
+          if (translated.code === 'SB_CONNECTION') this.set(name, 'lost', translated);
+          throw error;
+        },
+      );
+    return producer;
+  }
+
+  private watchConsumer(consumer: Consumer, groupId: string): Consumer {
+    const name = `consumer ${groupId}`;
+    const lags = new Map<number, number>();
+    this.lags.set(groupId, lags);
+    consumer.on(consumer.events.CONNECT, () => this.set(name, 'ready'));
+    consumer.on(consumer.events.CRASH, (event) => this.set(name, 'lost', translateKafkaError(event.payload.error, `consumer group "${groupId}"`)));
+    consumer.on(consumer.events.HEARTBEAT, () => this.recovered(name));
+    consumer.on(consumer.events.FETCH_START, () => this.recovered(name));
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      this.recovered(name);
+      const assigned = new Set(Object.values(event.payload.memberAssignment).flat());
+      for (const partition of lags.keys()) if (!assigned.has(partition)) lags.delete(partition);
+    });
+    consumer.on(consumer.events.START_BATCH_PROCESS, (event) => {
+      const lag = Number(event.payload.offsetLag);
+      if (Number.isFinite(lag)) lags.set(event.payload.partition, Math.max(0, lag));
+    });
+    consumer.on(consumer.events.DISCONNECT, () => {
+      // A consumer disconnects only when its subscription closes (or its start failed).
+      this.set(name, 'closed');
+      this.connections.delete(name);
+      this.lags.delete(groupId);
+    });
+    return consumer;
+  }
+
+  private recovered(name: string): void {
+    const current = this.connections.get(name);
+    if (current !== undefined && current.state === 'lost') this.set(name, 'ready');
+  }
+
+  private set(name: string, state: ConnectionState, error?: Error): void {
+    const previous = this.connections.get(name);
+    if (previous !== undefined && previous.state === state && error === undefined) return;
+    const status: ConnectionStatus = { name, state, since: previous?.state === state ? previous.since : new Date(), endpoint: this.endpoint };
+    const last = error ?? previous?.error;
+    if (last !== undefined) status.error = last;
+    this.connections.set(name, status);
+    if (previous?.state !== state) this.events?.connection({ ...status });
+  }
+}
