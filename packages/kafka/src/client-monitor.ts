@@ -2,6 +2,11 @@ import type { BackendEvents, ConnectionState, ConnectionStatus } from '@switchbo
 import type { Consumer, ConsumerConfig, Kafka, Producer, ProducerConfig } from 'kafkajs';
 import { translateKafkaError } from './kafka-errors.js';
 
+interface PartitionLag {
+  end: number;
+  committed: number;
+}
+
 /**
  * Connection state and consumer lag of every kafkajs client a bus creates, for `bus.health()`,
  * `bus.on('connection')` and the lag metric. kafkajs keeps no single connection (it talks to each
@@ -11,8 +16,8 @@ import { translateKafkaError } from './kafka-errors.js';
  */
 export class KafkaClientMonitor {
   private readonly connections = new Map<string, ConnectionStatus>();
-  /** groupId → partition → messages behind the log end at the last fetch. */
-  private readonly lags = new Map<string, Map<number, number>>();
+  /** groupId → partition → the log end seen at the last fetch and the group's committed offset. */
+  private readonly lags = new Map<string, Map<number, PartitionLag>>();
   private events: BackendEvents | undefined;
 
   constructor(private readonly endpoint: string) {}
@@ -34,12 +39,15 @@ export class KafkaClientMonitor {
     return [...this.connections.values()].map((status) => ({ ...status }));
   }
 
-  /** Messages behind the end of the topic for `groupId`, summed over its assigned partitions. */
+  /**
+   * Messages `groupId` has not committed yet, up to the log end its last fetch saw, summed over its
+   * assigned partitions: the lag Kafka's own tools show, fetched-but-unfinished messages included.
+   */
   lag(groupId: string): number | undefined {
     const partitions = this.lags.get(groupId);
     if (partitions === undefined || partitions.size === 0) return undefined;
     let total = 0;
-    for (const lag of partitions.values()) total += lag;
+    for (const { end, committed } of partitions.values()) total += Math.max(0, end - committed);
     return total;
   }
 
@@ -71,7 +79,7 @@ export class KafkaClientMonitor {
 
   private watchConsumer(consumer: Consumer, groupId: string): Consumer {
     const name = `consumer ${groupId}`;
-    const lags = new Map<number, number>();
+    const lags = new Map<number, PartitionLag>();
     this.lags.set(groupId, lags);
     consumer.on(consumer.events.CONNECT, () => this.set(name, 'ready'));
     consumer.on(consumer.events.CRASH, (event) => this.set(name, 'lost', translateKafkaError(event.payload.error, `consumer group "${groupId}"`)));
@@ -83,8 +91,22 @@ export class KafkaClientMonitor {
       for (const partition of lags.keys()) if (!assigned.has(partition)) lags.delete(partition);
     });
     consumer.on(consumer.events.START_BATCH_PROCESS, (event) => {
-      const lag = Number(event.payload.offsetLag);
-      if (Number.isFinite(lag)) lags.set(event.payload.partition, Math.max(0, lag));
+      const { partition, highWatermark, firstOffset } = event.payload;
+      const end = Number(highWatermark);
+      if (!Number.isFinite(end)) return;
+      const known = lags.get(partition);
+      // Until the first commit, the first fetched offset stands in for the committed one.
+      if (known === undefined) lags.set(partition, { end, committed: Number(firstOffset) });
+      else known.end = end;
+    });
+    consumer.on(consumer.events.COMMIT_OFFSETS, (event) => {
+      for (const topic of event.payload.topics) {
+        for (const { partition, offset } of topic.partitions) {
+          const known = lags.get(Number(partition));
+          const committed = Number(offset);
+          if (known !== undefined && Number.isFinite(committed)) known.committed = committed;
+        }
+      }
     });
     consumer.on(consumer.events.DISCONNECT, () => {
       // A consumer disconnects only when its subscription closes (or its start failed).

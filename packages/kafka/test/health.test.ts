@@ -1,0 +1,57 @@
+// bus.health() and bus.on('connection') on Kafka: every client the bus opened, and consumer lag.
+import { randomBytes } from 'node:crypto';
+import { connect, type Bus, type ConnectionStatus, type Message } from '@switchboard/core';
+import { waitFor } from '@switchboard/testkit';
+import { afterAll, afterEach, expect, it } from 'vitest';
+import { cleanKafka } from '../../../test/observability/broker-cleanup.js';
+import { describeWithBroker, FAST_GROUPS, KAFKA_URL } from './kafka-env.js';
+
+const run = `sbkh-${randomBytes(3).toString('hex')}`;
+const unique = (prefix: string): string => `${run}-${prefix}-${randomBytes(4).toString('hex')}`;
+type AnyBus = Bus<Record<string, never>> & { channel(name: string, spec?: object): any };
+const opened: AnyBus[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((b) => b.close()));
+});
+
+describeWithBroker('kafka health', () => {
+  afterAll(() => cleanKafka([new URL(KAFKA_URL.replace('kafka://', 'http://')).host], run), 60_000);
+  it('lists the producer and one consumer per subscription with their state; a closed subscription’s consumer leaves the list', async () => {
+    const channel = unique('health');
+    const bus = (await connect({ url: KAFKA_URL, options: { ...FAST_GROUPS }, channels: { [channel]: { groups: ['billing'] } } })) as unknown as AnyBus;
+    opened.push(bus);
+    const events: ConnectionStatus[] = [];
+    bus.on('connection', (status) => void events.push(status));
+    expect(bus.health()).toMatchObject({ backend: 'kafka', ok: true, connections: [{ name: 'producer', state: 'ready', endpoint: '127.0.0.1:9092' }] });
+    const sub = await bus.channel(channel).subscribe('billing', () => {});
+    const names = bus.health().connections.map((c) => c.name);
+    expect(names.some((name) => name.startsWith('consumer ') && name.endsWith(`${channel}:billing`))).toBe(true);
+    expect(bus.health().ok).toBe(true);
+    await sub.close();
+    expect(bus.health().connections.map((c) => c.name).filter((name) => name.endsWith(`${channel}:billing`))).toEqual([]);
+    expect(events.some((e) => e.name.endsWith(`${channel}:billing`) && e.state === 'closed')).toBe(true);
+  });
+
+  it('reports consumer lag while a backlog waits, down to zero once it is handled', async () => {
+    const channel = unique('lag');
+    const bus = (await connect({ url: KAFKA_URL, options: { ...FAST_GROUPS }, channels: { [channel]: { groups: ['w'], partitions: 1 } } })) as unknown as AnyBus;
+    opened.push(bus);
+    await Promise.all(Array.from({ length: 300 }, (_, n) => bus.channel(channel).publish({ n })));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const handled: number[] = [];
+    const sub = await bus.channel(channel).subscribe(
+      'w',
+      async (m: Message<{ n: number }>) => {
+        await gate;
+        handled.push(m.payload.n);
+      },
+      { concurrency: 1 },
+    );
+    const lagOf = (): number | undefined => (sub as unknown as { gauge: { lag: number | undefined } }).gauge.lag;
+    await waitFor(() => (lagOf() ?? 0) > 0, { timeoutMs: 30_000, message: 'a lag above zero while the handler is held' });
+    release();
+    await waitFor(() => handled.length === 300, { timeoutMs: 60_000, message: 'the backlog handled' });
+    await waitFor(() => lagOf() === 0, { timeoutMs: 30_000, message: 'lag back to zero' });
+  });
+});
