@@ -94,6 +94,21 @@ describe.skipIf(skip !== undefined)(`rabbitmq health and events${skip === undefi
     expect(bus.health().lastError).toMatchObject({ source: 'connection', name: 'consume' });
   });
 
+  it('a refused login: neither the error nor any log line contains the password', async () => {
+    const password = `pw-${randomBytes(6).toString('hex')}`;
+    const lines: string[] = [];
+    const record = (level: string) => (message: string, fields?: object) => void lines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
+    const logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
+    const url = RABBIT_URL.replace(/\/\/[^@]*@/, `//guest:${password}@`);
+    const failure = await connect({ url, logger, options: { reconnect: { initialDelayMs: 50, maxDelayMs: 100 } } }).then(
+      () => undefined,
+      (error: unknown) => error as Error & { code?: string },
+    );
+    expect(failure?.code).toBe('SB_AUTH');
+    expect(`${failure?.message} ${String(failure?.stack)}`).not.toContain(password);
+    expect(lines.join('\n')).not.toContain(password);
+  });
+
   it('a message no queue is bound for comes back as bus.on("returned"); the publish still resolves', async () => {
     const channel = unique('returned');
     exchanges.push(channel, `${channel}.dead`);
