@@ -1,13 +1,14 @@
 import type { Attributes, Span } from '@opentelemetry/api';
 import type { Delivery } from '../spi.js';
 import type { Message } from '../types.js';
-import type { MessagingMetrics } from './messaging-metrics.js';
+import type { ConsumerTally, MessagingMetrics } from './messaging-metrics.js';
 import type { MessagingTracer, ProcessSpan } from './messaging-tracer.js';
 import { ATTR, EVENT } from './semconv.js';
 
 /** The telemetry of one subscription: created once, asked for a watch per delivery. */
 export class SubscriptionTelemetry {
   readonly attributes: Attributes | undefined;
+  readonly tally: ConsumerTally | undefined;
 
   constructor(
     readonly tracer: MessagingTracer | undefined,
@@ -17,12 +18,13 @@ export class SubscriptionTelemetry {
     /** Backend-specific attributes of a received message (partition, offset), asked for only while tracing. */
     readonly messageAttributes: ((delivery: Delivery) => Attributes | undefined) | undefined,
   ) {
-    this.attributes = metrics?.consumerAttributes(channel, group);
+    this.tally = metrics?.tally(channel, group);
+    this.attributes = this.tally?.attributes;
   }
 
   /** Called once per delivery handed to the runner: counts it and returns its watch. */
   received(delivery: Delivery): DeliveryWatch {
-    if (this.metrics !== undefined) this.metrics.consumed.add(1, this.attributes);
+    if (this.tally !== undefined) this.tally.consumed++;
     return new DeliveryWatch(this, delivery);
   }
 }
@@ -71,16 +73,16 @@ export class DeliveryWatch {
 
   /** The failed run is retried after `delayMs` (in-process or through the broker). */
   retrying(delayMs: number, attempt: number): void {
-    this.sub.metrics?.retried.add(1, this.sub.attributes);
+    if (this.sub.tally !== undefined) this.sub.tally.retried++;
     this.current?.span.addEvent(EVENT.retry, { [ATTR.retryDelay]: delayMs, [ATTR.attempt]: attempt });
     this.end();
   }
 
   /** Runs `publish` (the dead-letter publish) as a child span of the failed run, then ends the run's span. */
   async deadLetter(attempts: number, publish: () => Promise<void>): Promise<void> {
-    const { tracer, metrics, channel } = this.sub;
+    const { tracer, channel } = this.sub;
     const deadChannel = `${channel}.dead`;
-    metrics?.deadLettered.add(1, this.sub.attributes);
+    if (this.sub.tally !== undefined) this.sub.tally.deadLettered++;
     const current = this.current;
     if (tracer === undefined || current === undefined) {
       await publish();
