@@ -2,7 +2,7 @@
 // (@opentelemetry/instrumentation-amqplib / -kafkajs, in its own process), and a Switchboard
 // consumer end up in one trace: the consumer's process span is a child of the foreign send span,
 // and a span the handler starts is a child of the process span.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -15,6 +15,7 @@ import { installSdk, type InstalledSdk } from './otel-sdk.js';
 
 const run = promisify(execFile);
 const PRODUCER = fileURLToPath(new URL('./foreign-producer.cjs', import.meta.url));
+const CONSUMER = fileURLToPath(new URL('./instrumented-consumer.cjs', import.meta.url));
 const RABBIT_URL = process.env['RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
 const KAFKA_BROKER = '127.0.0.1:9092';
 const prefix = `sbfor-${randomBytes(3).toString('hex')}`;
@@ -26,7 +27,40 @@ interface ForeignSpan {
   traceId: string;
   spanId: string;
   parentSpanId?: string;
+  links?: string[];
   instrumentation: string;
+}
+
+/** Starts instrumented-consumer.cjs and resolves with its spans once it handled one message. */
+function instrumentedConsumer(backend: string, env: Record<string, string>, onReady: () => Promise<void>): Promise<ForeignSpan[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CONSUMER, backend], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`instrumented consumer timed out; stderr: ${stderr}`));
+    }, 90_000);
+    let stderr = '';
+    let buffered = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => void (stderr += chunk));
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      buffered += chunk;
+      for (let newline = buffered.indexOf('\n'); newline >= 0; newline = buffered.indexOf('\n')) {
+        const event = JSON.parse(buffered.slice(0, newline)) as { ready?: boolean; spans?: ForeignSpan[] };
+        buffered = buffered.slice(newline + 1);
+        if (event.ready === true) onReady().catch(reject);
+        if (event.spans !== undefined) {
+          clearTimeout(timer);
+          resolve(event.spans);
+        }
+      }
+    });
+    child.on('exit', (code) => {
+      if (code !== 0) {
+        clearTimeout(timer);
+        reject(new Error(`instrumented consumer exited ${code}; stderr: ${stderr}`));
+      }
+    });
+  });
 }
 
 /**
@@ -88,12 +122,37 @@ for (const target of targets) {
       const root = foreign.find((s) => s.name === 'foreign checkout') as ForeignSpan;
       expect(send.parentSpanId).toBe(root.spanId);
       await waitFor(() => sdk.finished((s) => s.name === 'update ledger' && s.spanContext().traceId === send.traceId).length === 1, { message: 'the handler’s span in the foreign trace' });
-      const process = sdk.finished((s) => s.name === `process ${channel}`)[0];
-      expect(process?.spanContext().traceId).toBe(send.traceId);
-      expect(process?.parentSpanContext?.spanId).toBe(send.spanId);
-      expect(process?.links.map((l) => l.context.spanId)).toContain(send.spanId);
+      const processSpan = sdk.finished((s) => s.name === `process ${channel}`)[0];
+      expect(processSpan?.spanContext().traceId).toBe(send.traceId);
+      expect(processSpan?.parentSpanContext?.spanId).toBe(send.spanId);
+      expect(processSpan?.links.map((l) => l.context.spanId)).toContain(send.spanId);
       const work = sdk.finished((s) => s.name === 'update ledger' && s.spanContext().traceId === send.traceId)[0];
-      expect(work?.parentSpanContext?.spanId).toBe(process?.spanContext().spanId);
+      expect(work?.parentSpanContext?.spanId).toBe(processSpan?.spanContext().spanId);
+    });
+
+    it('with the client’s own instrumentation on in the consumer process too, the handler still continues the producer’s trace', async () => {
+      const other = `${channel}-instrumented`;
+      let producing: Promise<ForeignSpan[]> | undefined;
+      const consumerSpans = await instrumentedConsumer(target.name, { URL: target.url, CHANNEL: other }, async () => {
+        producing = run(process.execPath, [PRODUCER, target.client], { env: { ...process.env, TARGET: target.target, DESTINATION: other }, timeout: 60_000 }).then(
+          ({ stdout }) => (JSON.parse(stdout.trim().split('\n').at(-1) as string) as { spans: ForeignSpan[] }).spans,
+        );
+        await producing;
+      });
+      // The consumer may report before the producer process has exited.
+      const producerSpans = await (producing as Promise<ForeignSpan[]>);
+      const send = producerSpans.find((s) => s.kind === SpanKind.PRODUCER) as ForeignSpan;
+      const processSpan = consumerSpans.find((s) => s.name === `process ${other}` && s.instrumentation === '@switchboard/core') as ForeignSpan;
+      const work = consumerSpans.find((s) => s.name === 'update ledger') as ForeignSpan;
+      // The instrumentation's own span (amqplib: its consumer span; kafkajs: its batch `poll` span) was
+      // active while Switchboard delivered: the process span links it instead of becoming its child.
+      const clientSpans = consumerSpans.filter((s) => s.instrumentation.includes(target.client));
+      expect(clientSpans.length, JSON.stringify(consumerSpans)).toBeGreaterThan(0);
+      expect(processSpan.traceId).toBe(send.traceId);
+      expect(processSpan.parentSpanId).toBe(send.spanId);
+      expect(processSpan.links).toContain(send.spanId);
+      expect(work.parentSpanId).toBe(processSpan.spanId);
+      expect(clientSpans.some((s) => processSpan.links?.includes(s.spanId)), JSON.stringify(consumerSpans, null, 1)).toBe(true);
     });
 
     // Depends on the envelope change (codecs branch): core reading the plain W3C header into
