@@ -88,10 +88,16 @@ const providerLike = (method: 'getTracer' | 'getMeter') =>
     `expected an OpenTelemetry provider (an object with ${method})`,
   );
 
-export const TelemetryOptionsSchema = z.union([
-  z.literal(false),
-  z.strictObject({ tracerProvider: providerLike('getTracer').optional(), meterProvider: providerLike('getMeter').optional() }),
-]);
+const TelemetryProvidersSchema = z.strictObject({ tracerProvider: providerLike('getTracer').optional(), meterProvider: providerLike('getMeter').optional() });
+
+/** `false`, or the providers; told apart first so that an error names the bad provider (a union would only say "Invalid input"). */
+export const TelemetryOptionsSchema = z.unknown().transform((value, ctx): false | z.output<typeof TelemetryProvidersSchema> => {
+  if (value === false) return false;
+  const result = TelemetryProvidersSchema.safeParse(value);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) ctx.addIssue({ ...issue, path: issue.path } as never);
+  return z.NEVER;
+});
 
 export const ConnectOptionsSchema = z.strictObject({
   url: z.string().min(1, 'url is required, e.g. memory://, amqp://host:5672, kafka://host:9092'),

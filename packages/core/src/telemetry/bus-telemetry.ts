@@ -1,11 +1,11 @@
-import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
+import type { Meter, MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { Logger } from '../logger.js';
 import type { Backend, Delivery } from '../spi.js';
 import { SubscriptionTelemetry } from './delivery-telemetry.js';
 import { MessagingMetrics } from './messaging-metrics.js';
 import { MessagingTracer } from './messaging-tracer.js';
 import type { TelemetryOptions } from './telemetry-options.js';
-import { hasGlobalMeterProvider, hasGlobalTracerProvider, loadOpenTelemetry } from './otel-api.js';
+import { globalMeter, hasGlobalTracerProvider, loadOpenTelemetry } from './otel-api.js';
 
 /** Name and version the tracer and meter report as their instrumentation scope. */
 const SCOPE = '@switchboard/core';
@@ -50,10 +50,11 @@ export async function createTelemetry(options: TelemetryOptions | false | undefi
     return undefined;
   }
   const tracerProvider = (options?.tracerProvider as TracerProvider | undefined) ?? (hasGlobalTracerProvider(api) ? api.trace.getTracerProvider() : undefined);
-  const meterProvider = (options?.meterProvider as MeterProvider | undefined) ?? (hasGlobalMeterProvider(api) ? api.metrics.getMeterProvider() : undefined);
-  if (tracerProvider === undefined && meterProvider === undefined) return undefined;
+  const given = options?.meterProvider as MeterProvider | undefined;
+  const meter: Meter | undefined = given !== undefined ? given.getMeter(SCOPE, SCOPE_VERSION) : globalMeter(api, SCOPE, SCOPE_VERSION);
+  if (tracerProvider === undefined && meter === undefined) return undefined;
   const tracer = tracerProvider === undefined ? undefined : new MessagingTracer(api, tracerProvider.getTracer(SCOPE, SCOPE_VERSION), backend.name);
-  const metrics = meterProvider === undefined ? undefined : new MessagingMetrics(meterProvider.getMeter(SCOPE, SCOPE_VERSION), backend.name);
+  const metrics = meter === undefined ? undefined : new MessagingMetrics(meter, backend.name);
   logger.debug('switchboard: OpenTelemetry on', { tracing: tracer !== undefined, metrics: metrics !== undefined });
   return new BusTelemetry(tracer, metrics, backend);
 }

@@ -1,4 +1,4 @@
-import type { Attributes, BatchObservableCallback, Counter, Histogram, Meter, ObservableCounter, ObservableGauge, ObservableUpDownCounter } from '@opentelemetry/api';
+import type { Attributes, BatchObservableCallback, Counter, Histogram, Meter, ObservableGauge, ObservableUpDownCounter } from '@opentelemetry/api';
 import type { WireMessage } from '../spi.js';
 import { errorType } from './error-type.js';
 import { ATTR, DURATION_BUCKETS, METRIC } from './semconv.js';
@@ -16,9 +16,9 @@ export interface SubscriptionGauge {
 const seconds = (since: number): number => (performance.now() - since) / 1000;
 
 /**
- * Per channel and group, for the bus's lifetime: what a delivery increments. Reported by
- * observable counters at each collection, so counting a delivery is one integer increment (a
- * synchronous counter hashes its attribute set on every add, a visible cost per message).
+ * Per channel and group: deliveries counted since the last flush. A delivery is one integer
+ * increment; the counts are added to the counters once per collection (and at close), because a
+ * counter hashes its attribute set on every add, a visible cost per message.
  */
 export interface ConsumerTally {
   readonly attributes: Attributes;
@@ -35,9 +35,9 @@ export class MessagingMetrics {
   readonly sent: Counter;
   readonly operationDuration: Histogram;
   readonly processDuration: Histogram;
-  private readonly consumed: ObservableCounter;
-  private readonly retried: ObservableCounter;
-  private readonly deadLettered: ObservableCounter;
+  private readonly consumed: Counter;
+  private readonly retried: Counter;
+  private readonly deadLettered: Counter;
   private readonly active: ObservableUpDownCounter;
   private readonly lag: ObservableGauge;
   private readonly tallies = new Map<string, ConsumerTally>();
@@ -49,11 +49,11 @@ export class MessagingMetrics {
   ) {
     const duration = { unit: 's', advice: { explicitBucketBoundaries: DURATION_BUCKETS } };
     this.sent = meter.createCounter(METRIC.sent, { unit: '{message}', description: 'Messages the producer attempted to send to the broker.' });
-    this.consumed = meter.createObservableCounter(METRIC.consumed, { unit: '{message}', description: 'Messages delivered to the application.' });
+    this.consumed = meter.createCounter(METRIC.consumed, { unit: '{message}', description: 'Messages delivered to the application.' });
     this.operationDuration = meter.createHistogram(METRIC.operationDuration, { ...duration, description: 'Duration of a publish (batch send to confirm) or request.' });
     this.processDuration = meter.createHistogram(METRIC.processDuration, { ...duration, description: 'Duration of one handler run.' });
-    this.retried = meter.createObservableCounter(METRIC.retried, { unit: '{message}', description: 'Handler failures that were retried (in-process or through the broker).' });
-    this.deadLettered = meter.createObservableCounter(METRIC.deadLettered, { unit: '{message}', description: 'Messages sent to <channel>.dead after their last attempt or an invalid payload.' });
+    this.retried = meter.createCounter(METRIC.retried, { unit: '{message}', description: 'Handler failures that were retried (in-process or through the broker).' });
+    this.deadLettered = meter.createCounter(METRIC.deadLettered, { unit: '{message}', description: 'Messages sent to <channel>.dead after their last attempt or an invalid payload.' });
     this.active = meter.createObservableUpDownCounter(METRIC.active, { unit: '{message}', description: 'Handlers running right now.' });
     this.lag = meter.createObservableGauge(METRIC.lag, { unit: '{message}', description: 'Messages behind the end of the log at the last fetch (Kafka).' });
   }
@@ -112,23 +112,31 @@ export class MessagingMetrics {
   /** Reports in-flight handlers and lag of whatever `subscriptions` yields at each collection. */
   observe(subscriptions: () => Iterable<SubscriptionGauge>): void {
     this.observer = (result) => {
-      for (const tally of this.tallies.values()) {
-        result.observe(this.consumed, tally.consumed, tally.attributes);
-        if (tally.retried > 0) result.observe(this.retried, tally.retried, tally.attributes);
-        if (tally.deadLettered > 0) result.observe(this.deadLettered, tally.deadLettered, tally.attributes);
-      }
+      // The SDK runs observable callbacks before it reads the counters, so this collection has them.
+      this.flush();
       for (const sub of subscriptions()) {
         const attributes = this.consumerAttributes(sub.channel, sub.group);
         result.observe(this.active, sub.running, attributes);
         if (sub.lag !== undefined) result.observe(this.lag, sub.lag, attributes);
       }
     };
-    this.meter.addBatchObservableCallback(this.observer, [this.consumed, this.retried, this.deadLettered, this.active, this.lag]);
+    this.meter.addBatchObservableCallback(this.observer, [this.active, this.lag]);
   }
 
-  /** Stops the observable callbacks (bus closed). */
+  /** Adds the counts since the last flush to the counters. */
+  private flush(): void {
+    for (const tally of this.tallies.values()) {
+      if (tally.consumed > 0) this.consumed.add(tally.consumed, tally.attributes);
+      if (tally.retried > 0) this.retried.add(tally.retried, tally.attributes);
+      if (tally.deadLettered > 0) this.deadLettered.add(tally.deadLettered, tally.attributes);
+      tally.consumed = tally.retried = tally.deadLettered = 0;
+    }
+  }
+
+  /** Flushes the last counts and stops the observable callbacks (bus closed). */
   close(): void {
-    if (this.observer !== undefined) this.meter.removeBatchObservableCallback(this.observer, [this.consumed, this.retried, this.deadLettered, this.active, this.lag]);
+    this.flush();
+    if (this.observer !== undefined) this.meter.removeBatchObservableCallback(this.observer, [this.active, this.lag]);
     this.observer = undefined;
   }
 }

@@ -1,4 +1,5 @@
 import type * as OtelApi from '@opentelemetry/api';
+import type { Meter } from '@opentelemetry/api';
 
 /** The `@opentelemetry/api` module, when the application installed it. */
 export type Otel = typeof OtelApi;
@@ -28,8 +29,11 @@ export function hasGlobalTracerProvider(api: Otel): boolean {
   return global.getDelegate() !== new api.ProxyTracerProvider().getDelegate();
 }
 
-/** Whether an SDK registered a global meter provider (the API returns a no-op one until then). */
-export function hasGlobalMeterProvider(api: Otel): boolean {
-  const meter = api.metrics.getMeterProvider().getMeter('switchboard-probe');
-  return meter.constructor !== api.createNoopMeter().constructor;
+/**
+ * The meter `scope` of the global meter provider, or undefined while none is registered (the API
+ * then hands out no-op meters, recognisable by their class).
+ */
+export function globalMeter(api: Otel, scope: string, version: string): Meter | undefined {
+  const meter = api.metrics.getMeterProvider().getMeter(scope, version);
+  return meter.constructor === api.createNoopMeter().constructor ? undefined : meter;
 }
