@@ -96,7 +96,7 @@ for (const target of targets) {
   const reason = await unreachableReason(target.url);
   if (reason !== undefined && process.env['CI'] === 'true') throw new Error(`${target.name} unreachable under CI=true: ${reason}`);
   describe.skipIf(reason !== undefined)(`${target.name}: foreign producer traced by @opentelemetry/instrumentation-${target.client}${reason === undefined ? '' : ` (skipped: ${reason})`}`, () => {
-    let bus: Bus<Record<string, never>> & { channel(name: string, spec?: object): any };
+    let bus: Omit<Bus, 'channel'> & { channel(name: string, spec?: object): any };
     const channel = `${prefix}-${target.name}-${randomBytes(2).toString('hex')}`;
     const received: Message[] = [];
     let foreign: ForeignSpan[] = [];
