@@ -12,12 +12,14 @@ interface PartitionLag {
  * `bus.on('connection')` and the lag metric. kafkajs keeps no single connection (it talks to each
  * broker as needed), so a client counts as `lost` when it failed on a connection error (a crashed
  * consumer, a produce request that could not reach the cluster) and `ready` again at its next
- * successful exchange (a heartbeat, a fetch, a produce response).
+ * successful exchange that proves progress: a completed fetch, a produce response. (A reconnect or a
+ * group join does not: a consumer whose topic is gone reconnects and rejoins in a crash loop.)
  */
 export class KafkaClientMonitor {
   private readonly connections = new Map<string, ConnectionStatus>();
-  /** groupId → partition → the log end seen at the last fetch and the group's committed offset. */
+  /** Consumer name → partition → the log end seen at the last fetch and the group's committed offset. */
   private readonly lags = new Map<string, Map<number, PartitionLag>>();
+  private readonly names = new Set<string>();
   private events: BackendEvents | undefined;
 
   constructor(private readonly endpoint: string) {}
@@ -26,13 +28,36 @@ export class KafkaClientMonitor {
     this.events = events;
   }
 
-  /** Wraps `kafka`'s factories so that every producer and consumer it creates is watched. */
-  watch(kafka: Kafka): Kafka {
+  /** Wraps `kafka`'s producer factory so that every producer it creates (the publisher's) is watched. */
+  watchProducers(kafka: Kafka): Kafka {
     const createProducer = kafka.producer.bind(kafka);
-    const createConsumer = kafka.consumer.bind(kafka);
     kafka.producer = (config?: ProducerConfig) => this.watchProducer(createProducer(config));
-    kafka.consumer = (config: ConsumerConfig) => this.watchConsumer(createConsumer(config), config.groupId);
     return kafka;
+  }
+
+  /**
+   * The client a subscription's consumer is created from: consumers it creates are watched under
+   * one name until `forget()` (short-lived helpers, such as the group pin, use the plain client).
+   */
+  consumerClient(kafka: Kafka, groupId: string): { kafka: Kafka; name: string; forget(): void } {
+    let name = `consumer ${groupId}`;
+    for (let n = 2; this.names.has(name); n++) name = `consumer ${groupId} (${n})`;
+    this.names.add(name);
+    const lags = new Map<number, PartitionLag>();
+    this.lags.set(name, lags);
+    const watched = Object.create(kafka, {
+      consumer: { value: (config: ConsumerConfig) => this.watchConsumer(kafka.consumer(config), name, groupId, lags) },
+    }) as Kafka;
+    return {
+      kafka: watched,
+      name,
+      forget: () => {
+        if (this.connections.has(name)) this.set(name, 'closed');
+        this.connections.delete(name);
+        this.lags.delete(name);
+        this.names.delete(name);
+      },
+    };
   }
 
   health(): ConnectionStatus[] {
@@ -40,11 +65,11 @@ export class KafkaClientMonitor {
   }
 
   /**
-   * Messages `groupId` has not committed yet, up to the log end its last fetch saw, summed over its
-   * assigned partitions: the lag Kafka's own tools show, fetched-but-unfinished messages included.
+   * Messages the consumer `name` has not committed yet, up to the log end its last fetch saw, summed
+   * over its assigned partitions: the lag Kafka's own tools show, fetched-but-unfinished included.
    */
-  lag(groupId: string): number | undefined {
-    const partitions = this.lags.get(groupId);
+  lag(name: string): number | undefined {
+    const partitions = this.lags.get(name);
     if (partitions === undefined || partitions.size === 0) return undefined;
     let total = 0;
     for (const { end, committed } of partitions.values()) total += Math.max(0, end - committed);
@@ -55,6 +80,8 @@ export class KafkaClientMonitor {
   closeAll(): void {
     for (const name of [...this.connections.keys()]) this.set(name, 'closed');
     this.connections.clear();
+    this.lags.clear();
+    this.names.clear();
   }
 
   private watchProducer(producer: Producer): Producer {
@@ -77,16 +104,12 @@ export class KafkaClientMonitor {
     return producer;
   }
 
-  private watchConsumer(consumer: Consumer, groupId: string): Consumer {
-    const name = `consumer ${groupId}`;
-    const lags = new Map<number, PartitionLag>();
-    this.lags.set(groupId, lags);
-    consumer.on(consumer.events.CONNECT, () => this.set(name, 'ready'));
+  private watchConsumer(consumer: Consumer, name: string, groupId: string, lags: Map<number, PartitionLag>): Consumer {
+    // kafkajs disconnects and connects again on its own after a crash: only the first connect counts.
+    consumer.on(consumer.events.CONNECT, () => void (this.connections.has(name) || this.set(name, 'ready')));
     consumer.on(consumer.events.CRASH, (event) => this.set(name, 'lost', translateKafkaError(event.payload.error, `consumer group "${groupId}"`)));
-    consumer.on(consumer.events.HEARTBEAT, () => this.recovered(name));
-    consumer.on(consumer.events.FETCH_START, () => this.recovered(name));
+    consumer.on(consumer.events.FETCH, () => this.recovered(name));
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
-      this.recovered(name);
       const assigned = new Set(Object.values(event.payload.memberAssignment).flat());
       for (const partition of lags.keys()) if (!assigned.has(partition)) lags.delete(partition);
     });
@@ -107,12 +130,6 @@ export class KafkaClientMonitor {
           if (known !== undefined && Number.isFinite(committed)) known.committed = committed;
         }
       }
-    });
-    consumer.on(consumer.events.DISCONNECT, () => {
-      // A consumer disconnects only when its subscription closes (or its start failed).
-      this.set(name, 'closed');
-      this.connections.delete(name);
-      this.lags.delete(groupId);
     });
     return consumer;
   }

@@ -93,7 +93,7 @@ export class KafkaBackend implements Backend {
       logLevel: kafkaLogLevel(this.options.clientLogLevel),
       logCreator: createLogCreator(this.logger),
     });
-    this.monitor.watch(this.kafka);
+    this.monitor.watchProducers(this.kafka);
   }
 
   observe(events: BackendEvents): void {
@@ -187,7 +187,7 @@ export class KafkaBackend implements Backend {
     const declared = this.declaredGroups.get(channel)?.has(group) === true;
     const groupId = this.groupId(channel, group);
     await this.prepareGroup(groupId, channel, declared ? 'earliest' : 'latest');
-    const consumer = await this.startConsumer({
+    return this.startConsumer({
       topic: channel,
       groupId,
       label: `subscriber group "${group}" of channel "${channel}"`,
@@ -197,7 +197,6 @@ export class KafkaBackend implements Backend {
       deliver,
       toDelivery: this.deliveryFactory(),
     });
-    return Object.assign(consumer, { lag: () => this.monitor.lag(groupId) });
   }
 
   async replay(channel: string, from: ReplayFrom, options: ConsumeOptions, deliver: DeliverFn): Promise<ConsumerHandle> {
@@ -314,17 +313,27 @@ export class KafkaBackend implements Backend {
   }): Promise<GroupConsumer> {
     const { topics } = this.ready;
     const partitions = await topics.partitionCount(config.topic);
+    // Watched for health, connection events and lag (the group pin's short-lived consumer is not).
+    const client = this.monitor.consumerClient(this.kafka, config.groupId);
     const consumer = new GroupConsumer({
       ...config,
-      kafka: this.kafka,
+      kafka: client.kafka,
       options: this.options,
       logger: this.logger,
       partitionsConcurrently: Math.max(1, Math.min(config.concurrency, partitions)),
     });
-    await consumer.start();
+    try {
+      await consumer.start();
+    } catch (error) {
+      client.forget();
+      throw error;
+    }
     this.handles.add(consumer);
-    consumer.afterClose(async () => void this.handles.delete(consumer));
-    return consumer;
+    consumer.afterClose(async () => {
+      this.handles.delete(consumer);
+      client.forget();
+    });
+    return Object.assign(consumer, { lag: () => this.monitor.lag(client.name) });
   }
 
   private deliveryFactory(): DeliveryFactory {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, type Bus, type ConnectionStatus, type Message } from '@switchboard/core';
 import { waitFor } from '@switchboard/testkit';
 import { afterAll, afterEach, expect, it } from 'vitest';
+import kafkajs from 'kafkajs';
 import { cleanKafka } from '../../../test/observability/broker-cleanup.js';
 import { describeWithBroker, FAST_GROUPS, KAFKA_URL } from './kafka-env.js';
 
@@ -15,8 +16,10 @@ afterEach(async () => {
   await Promise.all(opened.splice(0).map((b) => b.close()));
 });
 
+const brokers = KAFKA_URL.replace('kafka://', '').split(',');
+
 describeWithBroker('kafka health', () => {
-  afterAll(() => cleanKafka([new URL(KAFKA_URL.replace('kafka://', 'http://')).host], run), 60_000);
+  afterAll(() => cleanKafka(brokers, run), 60_000);
   it('lists the producer and one consumer per subscription with their state; a closed subscription’s consumer leaves the list', async () => {
     const channel = unique('health');
     const bus = (await connect({ url: KAFKA_URL, options: { ...FAST_GROUPS }, channels: { [channel]: { groups: ['billing'] } } })) as unknown as AnyBus;
@@ -31,6 +34,34 @@ describeWithBroker('kafka health', () => {
     await sub.close();
     expect(bus.health().connections.map((c) => c.name).filter((name) => name.endsWith(`${channel}:billing`))).toEqual([]);
     expect(events.some((e) => e.name.endsWith(`${channel}:billing`) && e.state === 'closed')).toBe(true);
+  });
+
+  it('a consumer whose topic was deleted is lost in health() (it cannot read), and ready again once the topic is back', async () => {
+    const channel = unique('gone');
+    const bus = (await connect({ url: KAFKA_URL, options: { ...FAST_GROUPS }, channels: { [channel]: { groups: ['w'] } } })) as unknown as AnyBus;
+    opened.push(bus);
+    const events: ConnectionStatus[] = [];
+    bus.on('connection', (status) => void events.push(status));
+    const handled: unknown[] = [];
+    await bus.channel(channel).subscribe('w', (m: Message) => void handled.push(m.payload));
+    const consumer = (): ConnectionStatus | undefined => bus.health().connections.find((c) => c.name.startsWith('consumer ') && c.name.endsWith(`${channel}:w`));
+    const admin = new kafkajs.Kafka({ brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      await admin.deleteTopics({ topics: [channel] });
+      await waitFor(() => consumer()?.state === 'lost', { timeoutMs: 30_000, message: 'the consumer reported lost' });
+      expect(bus.health().ok).toBe(false);
+      expect(consumer()?.error?.message).toBeTruthy();
+      expect(bus.health().lastError).toMatchObject({ source: 'connection' });
+      await admin.createTopics({ topics: [{ topic: channel, numPartitions: 3 }] });
+      await waitFor(() => consumer()?.state === 'ready', { timeoutMs: 60_000, message: 'the consumer ready again' });
+      expect(bus.health().ok).toBe(true);
+      expect(events.filter((e) => e.name === consumer()?.name).map((e) => e.state)).toEqual(['ready', 'lost', 'ready']);
+      await bus.channel(channel).publish({ back: true });
+      await waitFor(() => handled.length === 1, { timeoutMs: 30_000, message: 'a message after recovery' });
+    } finally {
+      await admin.disconnect();
+    }
   });
 
   it('reports consumer lag while a backlog waits, down to zero once it is handled', async () => {
