@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // An application as its own process, with Node's default settings (an unhandled rejection kills
 // it): what the process-level fault tests start. It reports on stdout, one JSON object a line.
-// Usage: node child-app.mjs subscriber|publisher|crashes   (URL, CHANNEL, TOTAL from the environment)
-import { connect, SwitchboardError } from '@switchboard/core';
+// Usage: node child-app.mjs subscriber|publisher|crashes|graceful   (URL, CHANNEL, TOTAL, HANDLER_MS from the environment)
+import { closeOnSignals, connect, SwitchboardError } from '@switchboard/core';
 
 const [mode] = process.argv.slice(2);
 const url = process.env.URL;
@@ -90,9 +90,30 @@ async function crashes() {
   say({ done: true });
 }
 
-const modes = { subscriber, publisher, crashes };
+/**
+ * A worker that shuts down the documented way: closeOnSignals(). Its handler takes HANDLER_MS and
+ * reports when it starts and when its work is done, so a test can SIGTERM it mid-batch and check
+ * that everything started was finished (and acked) before the process exited.
+ */
+async function graceful() {
+  const bus = await connect({ url, options, channels: { [channel]: { groups: ['w'] } } });
+  closeOnSignals(bus, { timeoutMs: 20_000 });
+  const work = Number(process.env.HANDLER_MS ?? 50);
+  await bus.channel(channel).subscribe(
+    'w',
+    async (m) => {
+      say({ started: m.payload.n });
+      await new Promise((resolve) => setTimeout(resolve, work));
+      say({ handled: m.payload.n });
+    },
+    { concurrency: 8 },
+  );
+  say({ ready: true });
+}
+
+const modes = { subscriber, publisher, crashes, graceful };
 if (!(mode in modes)) {
-  process.stderr.write('usage: child-app.mjs subscriber|publisher|crashes\n');
+  process.stderr.write('usage: child-app.mjs subscriber|publisher|crashes|graceful\n');
   process.exit(2);
 }
 await modes[mode]();

@@ -22,7 +22,7 @@ export interface ChildApp {
  * around it keeps it alive or catches what escapes. The environment is the caller's, minus
  * vitest's, plus `env`.
  */
-export function startChild(mode: 'subscriber' | 'publisher' | 'crashes', env: Record<string, string>): ChildApp {
+export function startChild(mode: 'subscriber' | 'publisher' | 'crashes' | 'graceful', env: Record<string, string>): ChildApp {
   const clean: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (value !== undefined && !/^(VITEST|NODE_OPTIONS|NODE_PATH)/.test(name)) clean[name] = value;

@@ -6,10 +6,14 @@ import { withDeadline } from './deadline.js';
 import { ClosedError, ConfigError } from './errors.js';
 import { checkUrlCredentials } from './url-credentials.js';
 import { silentLogger, type Logger } from './logger.js';
+import { adaptLogger } from './logger-adapters.js';
 import { isBackendFactory, resolveBackendFactory } from './resolve-backend.js';
+import { BusEvents } from './bus-events.js';
 import type { Backend } from './spi.js';
 import type { ActiveSubscription } from './subscription.js';
-import type { Bus, BusHealth, BusReport, ChannelSpec, ConnectOptions } from './types.js';
+import { createTelemetry, type BusTelemetry } from './telemetry/bus-telemetry.js';
+import type { TelemetryOptions } from './telemetry/telemetry-options.js';
+import type { Bus, BusEventMap, BusHealth, BusReport, ChannelSpec, ConnectOptions } from './types.js';
 
 type ConnectConfig = ReturnType<typeof ConnectOptionsSchema.parse>;
 
@@ -32,14 +36,18 @@ class SwitchboardBus implements ChannelHost {
     readonly adapter: Backend,
     config: ConnectConfig,
     plans: Map<string, ChannelPlan>,
+    readonly events: BusEvents,
+    readonly telemetry: BusTelemetry | undefined,
+    logger: Logger,
   ) {
     this.source = config.source;
     this.closeTimeoutMs = config.closeTimeoutMs;
     this.requestTimeoutMs = config.requestTimeoutMs;
     this.publishTimeoutMs = config.publishTimeoutMs;
-    this.logger = (config.logger as Logger | undefined) ?? silentLogger;
+    this.logger = logger;
     for (const [name, spec] of Object.entries(config.channels)) this.specs.set(name, spec);
     for (const [name, plan] of plans) this.plans.set(name, plan);
+    telemetry?.metrics?.observe(() => [...this.subscriptions].map((s) => s.gauge));
   }
 
   get backend(): string {
@@ -131,8 +139,16 @@ class SwitchboardBus implements ChannelHost {
 
   health(): BusHealth {
     const subscriptions = [...this.subscriptions].map((s) => s.status);
+    const connections = this.adapter.health?.() ?? [];
     const closed = this.closed;
-    return { backend: this.adapter.name, ok: !closed && subscriptions.every((s) => s.state === 'live'), closed, subscriptions };
+    const ok = !closed && connections.every((c) => c.state === 'ready') && subscriptions.every((s) => s.state === 'live');
+    const health: BusHealth = { backend: this.adapter.name, ok, closed, connections, subscriptions };
+    if (this.events.lastError !== undefined) health.lastError = this.events.lastError;
+    return health;
+  }
+
+  on<K extends keyof BusEventMap>(type: K, listener: (event: BusEventMap[K]) => void): () => void {
+    return this.events.on(type, listener);
   }
 
   /**
@@ -152,7 +168,11 @@ class SwitchboardBus implements ChannelHost {
       if (!settled) {
         this.logger.warn('switchboard: publishes were still unconfirmed at close(); they are rejected when the connection closes', { closeTimeoutMs: this.closeTimeoutMs });
       }
-      await this.adapter.close();
+      try {
+        await this.adapter.close();
+      } finally {
+        this.telemetry?.close();
+      }
     })();
     return this.closing;
   }
@@ -167,7 +187,7 @@ export async function connect<const C extends Record<string, ChannelSpec> = {}>(
   const config = parseConfig(ConnectOptionsSchema, options, 'connect() options');
   checkUrlCredentials(config.url);
   const given = config.backend as Parameters<typeof isBackendFactory>[0] | undefined;
-  const logger = (config.logger as Logger | undefined) ?? silentLogger;
+  const logger = config.logger === undefined ? silentLogger : adaptLogger(config.logger);
   const backend =
     given === undefined
       ? (await resolveBackendFactory(config.url)).create({ url: config.url, options: config.options, logger })
@@ -180,8 +200,11 @@ export async function connect<const C extends Record<string, ChannelSpec> = {}>(
     Object.fromEntries(channels.map(([name, spec]) => [name, spec.requires])),
     Object.fromEntries(channels.map(([name, spec]) => [name, spec.options])),
   );
+  const events = new BusEvents(logger);
+  backend.observe?.(events);
+  const telemetry = await createTelemetry(config.telemetry as TelemetryOptions | false | undefined, backend, logger);
   await backend.connect();
-  const bus = new SwitchboardBus(backend, config, plans);
+  const bus = new SwitchboardBus(backend, config, plans, events, telemetry, logger);
   try {
     await Promise.all(Object.keys(config.channels).map((name) => bus.ensure(name)));
   } catch (error) {

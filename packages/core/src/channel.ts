@@ -16,6 +16,9 @@ import { ActiveSubscription } from './subscription.js';
 import { StatusTracker } from './subscription-status.js';
 import type { BasePublishOptions, Handler, Message, ReplayFromOption, SubscribeOptions, Subscription, SubscriptionStatus } from './types.js';
 import { validatePayload, type SafeParser } from './validation.js';
+import type { BusEvents } from './bus-events.js';
+import type { BusTelemetry } from './telemetry/bus-telemetry.js';
+import type { MessagingTracer } from './telemetry/messaging-tracer.js';
 import { checkHandler, checkHeaders, checkKey, checkMs, checkOptionsObject, checkText, unencodable } from './argument-checks.js';
 
 /** What a channel needs from the bus that owns it. */
@@ -36,6 +39,10 @@ export interface ChannelHost {
   track(subscription: ActiveSubscription): void;
   /** The declaration of a channel this bus knows (dead-letter channels read their letters with the original's). */
   specOf(name: string): ResolvedChannelSpec | undefined;
+  /** Where subscriptions report their state changes (`bus.on('subscription')`). */
+  readonly events: BusEvents;
+  /** Tracing and metrics; undefined while OpenTelemetry is off. */
+  readonly telemetry: BusTelemetry | undefined;
 }
 
 const PUBLISH_OPTION_CAPABILITY: Record<string, CapabilityName | null> = {
@@ -60,6 +67,8 @@ export class ChannelRuntime {
   private readonly prefix: string;
   private readonly binding: EnvelopeBinding;
   private readonly codec: PayloadCodec;
+  /** Undefined unless a tracer provider was registered at connect(): the publish hot path checks only this. */
+  private readonly tracer: MessagingTracer | undefined;
   private ready = false;
 
   constructor(
@@ -71,7 +80,10 @@ export class ChannelRuntime {
     this.prefix = host.adapter.binding.headerPrefix;
     this.binding = bindingFor(this.prefix, host.adapter.binding.readPrefixes);
     this.codec = resolveCodec(spec.codec, name);
-    this.batcher = new PublishBatcher((messages) => host.adapter.publish(name, messages), host.publishTimeoutMs, name);
+    this.tracer = host.telemetry?.tracer;
+    const send = (messages: WireMessage[]): Promise<void> => host.adapter.publish(name, messages);
+    const metrics = host.telemetry?.metrics;
+    this.batcher = new PublishBatcher(metrics === undefined ? send : metrics.measureSend(name, 'publish', send), host.publishTimeoutMs, name);
   }
 
   private get schema(): SafeParser | undefined {
@@ -162,6 +174,13 @@ export class ChannelRuntime {
   }
 
   publish(payload: unknown, options?: AnyPublishOptions): Promise<void> {
+    const tracer = this.tracer;
+    // A malformed options argument goes straight to the checks, which explain it.
+    if (tracer === undefined || (options !== undefined && (typeof options !== 'object' || options === null))) return this.send(payload, options);
+    return tracer.publish(this.name, 'publish', options as Record<string, unknown> | undefined, (traced) => this.send(payload, traced as AnyPublishOptions));
+  }
+
+  private send(payload: unknown, options: AnyPublishOptions | undefined): Promise<void> {
     // Not async: on the hot path the batch's shared promise is returned as is.
     let wire: WireMessage;
     try {
@@ -199,8 +218,12 @@ export class ChannelRuntime {
   }
 
   private runnerContext(group: string | undefined, retry: RunnerContext['retry'], signal: AbortSignal): RunnerContext {
+    const telemetry = this.host.telemetry;
     const deadChannel = deadLetterTarget(this.name);
+    const publish = (messages: WireMessage[]): Promise<void> => this.host.adapter.publish(deadChannel as string, messages);
+    const publishDead = telemetry?.metrics === undefined || deadChannel === undefined ? publish : telemetry.metrics.measureSend(deadChannel, 'publish', publish);
     return {
+      ...(telemetry !== undefined && { telemetry: telemetry.subscription(this.name, group) }),
       channel: this.name,
       ...(group !== undefined && { group }),
       prefix: this.prefix,
@@ -211,7 +234,7 @@ export class ChannelRuntime {
       signal,
       ...(deadChannel !== undefined && {
         deadLetter: (dead: WireMessage) => {
-          const sent = this.host.ensure(deadChannel).then(() => this.host.adapter.publish(deadChannel, [dead]));
+          const sent = this.host.ensure(deadChannel).then(() => publishDead([dead]));
           return withDeadline(sent, this.host.publishTimeoutMs, () => new TimeoutError(`Dead letter to channel "${deadChannel}" not confirmed within ${this.host.publishTimeoutMs} ms (publishTimeoutMs)`));
         },
       }),
@@ -232,7 +255,16 @@ export class ChannelRuntime {
     const runner = makeRunner(this.runnerContext(group, parsed.retry, abort.signal));
     const orderedByKey = isDeclared(this.spec.requires, 'orderedByKey');
     const dispatcher = new Dispatcher<Delivery>(runner, parsed.concurrency, orderedByKey);
-    const tracker = new StatusTracker({ channel: this.name, group, kind }, options?.onStatus, this.host.logger);
+    const onStatus = options?.onStatus;
+    const events = this.host.events;
+    const listener = (status: SubscriptionStatus): void => {
+      try {
+        onStatus?.(status);
+      } finally {
+        events.subscription(status);
+      }
+    };
+    const tracker = new StatusTracker({ channel: this.name, group, kind }, listener, this.host.logger);
     const handle = await open((delivery) => dispatcher.push(delivery), { concurrency: parsed.concurrency, orderedByKey, status: tracker.report });
     const subscription = new ActiveSubscription(handle, dispatcher, abort, parsed.drainTimeoutMs ?? this.host.closeTimeoutMs, this.host.logger, this.name, tracker);
     this.host.track(subscription);
@@ -272,7 +304,18 @@ export class ChannelRuntime {
     );
   }
 
-  async request(payload: unknown, options?: { timeoutMs?: number; key?: string; headers?: Record<string, string> }): Promise<unknown> {
+  request(payload: unknown, options?: { timeoutMs?: number; key?: string; headers?: Record<string, string> }): Promise<unknown> {
+    const tracer = this.tracer;
+    if (tracer === undefined) return this.sendRequest(payload, options, undefined);
+    const envelope = typeof options === 'object' && options !== null ? { key: options.key } : undefined;
+    return tracer.publish(this.name, 'request', envelope, (traced) => this.sendRequest(payload, options, traced));
+  }
+
+  private async sendRequest(
+    payload: unknown,
+    options: { timeoutMs?: number; key?: string; headers?: Record<string, string> } | undefined,
+    trace: Record<string, unknown> | undefined,
+  ): Promise<unknown> {
     this.host.assertCanPublish();
     this.requireDeclared('requestReply', 'request()');
     const request = this.host.adapter.request;
@@ -282,7 +325,11 @@ export class ChannelRuntime {
       if (!REQUEST_OPTIONS.has(option)) throw new ConfigError(`Unknown request option "${option}" on channel ${this.name}; valid: ${[...REQUEST_OPTIONS].join(', ')}`);
     }
     const timeoutMs = options?.timeoutMs === undefined ? this.host.requestTimeoutMs : checkMs(options.timeoutMs, `timeoutMs of request() on channel ${this.name}`, 1);
-    const envelope = { ...(options?.key !== undefined && { key: options.key }), ...(options?.headers !== undefined && { headers: options.headers }) };
+    const envelope: AnyPublishOptions = { ...(options?.key !== undefined && { key: options.key }), ...(options?.headers !== undefined && { headers: options.headers }) };
+    // Only the trace context the request span adds: id, traceparent, tracestate.
+    if (trace !== undefined) {
+      for (const name of ['id', 'traceparent', 'tracestate'] as const) if (typeof trace[name] === 'string') envelope[name] = trace[name];
+    }
     this.checkOptions(envelope);
     const wire = this.encode(payload, envelope, 'request');
     // The backend times the request out itself (with its own explanation); this bound only makes

@@ -96,9 +96,13 @@ export const SubscribeOptionsSchema = z.strictObject({
   onStatus: z.custom<(status: never) => void>((value) => typeof value === 'function', 'expected a function').optional(),
 });
 
-const loggerLike = z.custom<{ warn: unknown }>(
-  (value) => typeof value === 'object' && value !== null && typeof (value as { warn?: unknown }).warn === 'function',
-  'expected a logger with debug/info/warn/error',
+const loggerLike = z.custom<object>(
+  (value) => {
+    if (typeof value !== 'object' || value === null) return false;
+    const logger = value as Record<string, unknown>;
+    return ['warn', 'error', 'info', 'log'].some((level) => typeof logger[level] === 'function');
+  },
+  'expected a logger with debug/info/warn/error (pino, winston, bunyan and console work as they are)',
 );
 
 const backendLike = z.custom<object>(
@@ -108,6 +112,23 @@ const backendLike = z.custom<object>(
     (typeof (value as { create?: unknown }).create === 'function' || typeof (value as { publish?: unknown }).publish === 'function'),
   'expected a BackendFactory (with create) or a Backend instance',
 );
+
+const providerLike = (method: 'getTracer' | 'getMeter') =>
+  z.custom<object>(
+    (value) => typeof value === 'object' && value !== null && typeof (value as Record<string, unknown>)[method] === 'function',
+    `expected an OpenTelemetry provider (an object with ${method})`,
+  );
+
+const TelemetryProvidersSchema = z.strictObject({ tracerProvider: providerLike('getTracer').optional(), meterProvider: providerLike('getMeter').optional() });
+
+/** `false`, or the providers; told apart first so that an error names the bad provider (a union would only say "Invalid input"). */
+export const TelemetryOptionsSchema = z.unknown().transform((value, ctx): false | z.output<typeof TelemetryProvidersSchema> => {
+  if (value === false) return false;
+  const result = TelemetryProvidersSchema.safeParse(value);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) ctx.addIssue({ ...issue, path: issue.path } as never);
+  return z.NEVER;
+});
 
 export const ConnectOptionsSchema = z.strictObject({
   url: z.string().min(1, 'url is required, e.g. memory://, amqp://host:5672, kafka://host:9092'),
@@ -122,6 +143,8 @@ export const ConnectOptionsSchema = z.strictObject({
   requestTimeoutMs: ms(1).default(5_000),
   /** Deadline of every publish, from the call to the broker's confirm; then TimeoutError (retriable). */
   publishTimeoutMs: ms(1).default(30_000),
+  /** OpenTelemetry providers, or false for none; default the global ones an SDK registered. */
+  telemetry: TelemetryOptionsSchema.optional(),
 });
 
 /** Turns a ZodError into a ConfigError that names the field and, for unknown keys, the valid ones. */

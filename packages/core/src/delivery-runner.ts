@@ -8,6 +8,7 @@ import { backoffDelay, sleep } from './retry.js';
 import type { Delivery, WireMessage } from './spi.js';
 import type { Message } from './types.js';
 import { validatePayload, type SafeParser } from './validation.js';
+import type { DeliveryWatch, SubscriptionTelemetry } from './telemetry/delivery-telemetry.js';
 
 /** Everything the runner needs to handle one delivery of one subscription. */
 export interface RunnerContext {
@@ -27,6 +28,8 @@ export interface RunnerContext {
   signal: AbortSignal;
   /** Publishes to `<channel>.dead`; absent on a dead-letter channel, which has none behind it. */
   deadLetter?(dead: WireMessage): Promise<void>;
+  /** Spans and metrics per delivery; absent while OpenTelemetry is off (the runner then does nothing extra). */
+  telemetry?: SubscriptionTelemetry;
 }
 
 /**
@@ -111,7 +114,7 @@ async function publishDeadLetter(ctx: RunnerContext, publish: (dead: WireMessage
  */
 export function createDeliveryRunner(ctx: RunnerContext, handler: (message: Message) => unknown): (delivery: Delivery) => Promise<void> {
   const publishDead = ctx.deadLetter;
-  const deadLetter = async (delivery: Delivery, error: unknown, attempts: number, messageId?: string): Promise<void> => {
+  const deadLetter = async (delivery: Delivery, error: unknown, attempts: number, watch: DeliveryWatch | undefined, messageId?: string): Promise<void> => {
     if (ctx.signal.aborted) return;
     if (publishDead === undefined) {
       // A dead-letter channel's decoder never throws and its handler failures are retried, so only a DeadLetterError gets here.
@@ -124,39 +127,43 @@ export function createDeliveryRunner(ctx: RunnerContext, handler: (message: Mess
       delivery.ack();
       return;
     }
-    await publishDeadLetter(ctx, publishDead, delivery, deadLetterOf(delivery, error, attempts, ctx, messageId));
+    const publish = (): Promise<void> => publishDeadLetter(ctx, publishDead, delivery, deadLetterOf(delivery, error, attempts, ctx, messageId));
+    await (watch === undefined ? publish() : watch.deadLetter(attempts, publish));
   };
 
   return async (delivery) => {
     let attempt = 1;
+    if (expired(delivery)) {
+      ctx.logger.debug('switchboard: dropped an expired message before its handler (ttlMs)', { channel: ctx.channel, group: ctx.group, id: delivery.id });
+      delivery.ack();
+      return;
+    }
+    const watch = ctx.telemetry?.received(delivery);
     try {
-      if (expired(delivery)) {
-        ctx.logger.debug('switchboard: dropped an expired message before its handler (ttlMs)', { channel: ctx.channel, group: ctx.group, id: delivery.id });
-        delivery.ack();
-        return;
-      }
-      let message: Message;
+      let message: Message | undefined;
       try {
         message = ctx.decode(delivery);
         attempt = message.attempt;
       } catch (error) {
-        await deadLetter(delivery, error, attempt);
+        watch?.invalid(message, error);
+        await deadLetter(delivery, error, attempt, watch);
         return;
       }
       for (;;) {
         try {
           message.attempt = attempt;
-          await handler(message);
+          await (watch === undefined ? handler(message) : watch.run(message, handler));
           // Past the drain timeout the broker already took the message back: acking now could settle another delivery.
           if (!ctx.signal.aborted) delivery.ack();
           return;
         } catch (error) {
           // Without a dead-letter channel behind it, only "do not retry" ends the attempts.
           if (skipsRetries(error) || (publishDead !== undefined && attempt >= ctx.retry.maxAttempts)) {
-            await deadLetter(delivery, error, attempt, message.id);
+            await deadLetter(delivery, error, attempt, watch, message.id);
             return;
           }
           const delay = backoffDelay(ctx.retry, attempt);
+          watch?.retrying(delay, attempt);
           if (delivery.retryLater !== undefined && (await retryLater(ctx, delivery, delay, attempt))) return;
           // Closing: leave the message unsettled so the broker gives it to another consumer.
           if (!(await sleep(delay, ctx.signal))) return;
@@ -170,6 +177,8 @@ export function createDeliveryRunner(ctx: RunnerContext, handler: (message: Mess
         id: delivery.id,
         error: errorText(error).message,
       });
+    } finally {
+      watch?.end();
     }
   };
 }
@@ -205,12 +214,16 @@ export function createResponderRunner(
 ): (delivery: Delivery) => Promise<void> {
   return async (delivery) => {
     let reply: WireMessage;
+    const watch = ctx.telemetry?.received(delivery);
     try {
       const message = ctx.decode(delivery);
-      const result = await handler(message);
+      let result: unknown;
+      if (watch === undefined) result = await handler(message);
+      else await watch.run(message, async (m) => void (result = await handler(m)));
       const checked = replySchema === undefined ? result : validatePayload(replySchema, result, ctx.channel, 'reply');
       reply = encodeMessage(checked, source, `${ctx.channel}.reply`, ctx.prefix);
     } catch (error) {
+      watch?.end();
       const { message, code } = errorText(error);
       reply = encodeMessage(null, source, `${ctx.channel}.reply`, ctx.prefix, {
         control: { [HEADERS.replyError]: message.slice(0, 4096), [HEADERS.replyErrorCode]: code },

@@ -34,6 +34,11 @@ export class Dispatcher<T extends { key?: string }> {
     this.doneUnkeyed = () => this.finish(undefined);
   }
 
+  /** Handlers running right now. */
+  get running(): number {
+    return this.active;
+  }
+
   /** Messages accepted and not yet finished. */
   get inFlight(): number {
     return this.pending;

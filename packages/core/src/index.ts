@@ -45,6 +45,10 @@ export type { DeadLetterInfo } from './dead-letter.js';
 export { isValidTraceparent, isValidTracestate } from './trace-context.js';
 export { reservedHeaderReason, RESERVED_PREFIXES } from './control-headers.js';
 export { silentLogger } from './logger.js';
+export { adaptLogger, fieldsFirstLogger, messageFirstLogger } from './logger-adapters.js';
+export { closeOnSignals } from './close-on-signals.js';
+export type { CloseOnSignalsOptions } from './close-on-signals.js';
+export type { TelemetryOptions } from './telemetry/telemetry-options.js';
 export type { Logger } from './logger.js';
 export { SCHEME_BACKENDS, schemeOf, resolveBackendFactory } from './resolve-backend.js';
 export type { ResolveBackendOptions } from './resolve-backend.js';
@@ -54,6 +58,9 @@ export type {
   BackendFactory,
   ChannelSetup,
   ChannelTopologyReport,
+  BackendEvents,
+  ConnectionState,
+  ConnectionStatus,
   ConsumeOptions,
   ConsumerState,
   ConsumerStatus,
@@ -62,12 +69,15 @@ export type {
   DeliverFn,
   ReplayFrom,
   RequestOptions,
+  ReturnedMessage,
   WireMessage,
 } from './spi.js';
 export type {
   BasePublishOptions,
   Bus,
+  BusEventMap,
   BusHealth,
+  BusLastError,
   BusReport,
   Channel,
   ChannelBase,

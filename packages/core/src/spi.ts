@@ -71,6 +71,11 @@ export interface ConsumerHandle {
   stop(): Promise<void>;
   /** Commit what was acked and release broker resources. Called after core drained in-flight work. */
   close(): Promise<void>;
+  /**
+   * Optional: messages behind the end of what this consumer reads (summed over its partitions),
+   * where the backend knows it cheaply (Kafka: from its last fetch). Read by the lag metric.
+   */
+  lag?(): number | undefined;
 }
 
 /**
@@ -146,6 +151,41 @@ export interface ChannelTopologyReport {
   warnings: string[];
 }
 
+/**
+ * One broker connection (or client, where the protocol has no single connection). `ready`: usable.
+ * `lost`: dropped, and the backend is reconnecting by itself. `closed`: closed by the application.
+ */
+export type ConnectionState = 'ready' | 'lost' | 'closed';
+
+export interface ConnectionStatus {
+  /** Which connection, stable while the bus lives: `publish`, `consume` (RabbitMQ), `producer`, `consumer <group id>` (Kafka). */
+  name: string;
+  state: ConnectionState;
+  /** When it entered this state. */
+  since: Date;
+  /** Broker address, never with credentials. */
+  endpoint?: string;
+  /** Why it was lost; kept after it recovered as its last error. */
+  error?: Error;
+}
+
+/** A message the broker confirmed but could not route to any queue (RabbitMQ `basic.return`): nobody will receive it. */
+export interface ReturnedMessage {
+  channel: string;
+  /** The message id. */
+  id: string;
+  /** The broker's reason, e.g. `NO_ROUTE`. */
+  reason: string;
+}
+
+/** What a backend reports to core as it happens (see {@link Backend.observe}). Every method is cheap and never throws. */
+export interface BackendEvents {
+  /** A connection changed state (lost, recovered, closed). */
+  connection(status: ConnectionStatus): void;
+  /** The broker returned a published message it could not route. */
+  returned(message: ReturnedMessage): void;
+}
+
 /** A backend instance, one per bus. Every method may be called concurrently. */
 export interface Backend {
   /** Short stable name: 'memory', 'rabbitmq', 'kafka'. */
@@ -198,6 +238,15 @@ export interface Backend {
   respond?(channel: string, options: ConsumeOptions, deliver: DeliverFn): Promise<ConsumerHandle>;
   /** Close every connection. Idempotent. */
   close(): Promise<void>;
+  /** Optional: the state of every broker connection right now, for `bus.health()`. Synchronous and cheap. */
+  health?(): ConnectionStatus[];
+  /** Optional: core calls it once, before `connect()`, with the sink for connection changes and returned messages. */
+  observe?(events: BackendEvents): void;
+  /**
+   * Optional: backend-specific OpenTelemetry attributes of a received message (for example
+   * `messaging.destination.partition.id`, `messaging.kafka.offset`). Called only while tracing.
+   */
+  messageAttributes?(delivery: Delivery): Record<string, string | number | boolean> | undefined;
 }
 
 /** Everything a backend factory gets from `connect()`. */

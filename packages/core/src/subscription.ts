@@ -2,6 +2,7 @@ import type { Dispatcher } from './dispatcher.js';
 import type { Logger } from './logger.js';
 import type { ConsumerHandle, Delivery } from './spi.js';
 import type { StatusTracker } from './subscription-status.js';
+import type { SubscriptionGauge } from './telemetry/messaging-metrics.js';
 import type { Subscription, SubscriptionStatus } from './types.js';
 
 /** A running consumer: backend handle + core dispatcher, closed in that order. */
@@ -25,6 +26,12 @@ export class ActiveSubscription implements Subscription {
 
   get status(): SubscriptionStatus {
     return this.tracker.status;
+  }
+
+  /** What the observable metrics read at each collection. */
+  get gauge(): SubscriptionGauge {
+    const { channel, group } = this.tracker.status;
+    return { channel, ...(group !== undefined && { group }), running: this.dispatcher.running, lag: this.handle.lag?.() };
   }
 
   close(): Promise<void> {

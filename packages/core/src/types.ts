@@ -7,7 +7,8 @@ import type { Codec, CodecOption } from './codec.js';
 import type { RetryOptions } from './config.js';
 import type { DeadLetterInfo } from './dead-letter.js';
 import type { Logger } from './logger.js';
-import type { Backend, BackendFactory, ChannelTopologyReport } from './spi.js';
+import type { Backend, BackendFactory, ChannelTopologyReport, ConnectionStatus, ReturnedMessage } from './spi.js';
+import type { TelemetryOptions } from './telemetry/telemetry-options.js';
 
 /** How an application declares a channel. */
 export interface ChannelSpec {
@@ -56,6 +57,12 @@ export interface ConnectOptions<C extends Record<string, ChannelSpec> = Record<s
    * waiting for a reconnect); after it the publish rejects with a retriable TimeoutError. Default 30 000.
    */
   publishTimeoutMs?: number;
+  /**
+   * OpenTelemetry tracing and metrics (needs `@opentelemetry/api` installed). Default: the global
+   * tracer and meter providers, when an SDK registered them before `connect()`; `false` turns
+   * telemetry off. See the README's "Observability" section.
+   */
+  telemetry?: TelemetryOptions | false;
 }
 
 type Declared<R, K extends CapabilityName> = K extends keyof R
@@ -255,16 +262,41 @@ export interface Subscription {
   readonly status: SubscriptionStatus;
 }
 
+/** The most recent error a connection or subscription reported, with where and when. */
+export interface BusLastError {
+  source: 'connection' | 'subscription';
+  /** The connection's name, or `<channel>/<group>` (`<kind> <channel>` for replay and respond). */
+  name: string;
+  error: Error;
+  at: Date;
+}
+
 /** `bus.health()`: for readiness probes. */
 export interface BusHealth {
   /** The backend's name. */
   backend: string;
-  /** True while the bus is open and every subscription is live. */
+  /** True while the bus is open, every connection is ready and every subscription is live. */
   ok: boolean;
   /** True once `close()` was called. */
   closed: boolean;
+  /** Every broker connection, where the backend reports them (RabbitMQ, Kafka); empty for memory. */
+  connections: ConnectionStatus[];
   /** Every open subscription's status. */
   subscriptions: SubscriptionStatus[];
+  /** The most recent error any connection or subscription reported, also after it recovered. */
+  lastError?: BusLastError;
+}
+
+/**
+ * What `bus.on(type, listener)` delivers. `subscription`: a subscription changed state (`failed`
+ * means it cannot make progress until someone acts; `recovering`, `live`, `closed`).
+ * `connection`: a broker connection was lost, recovered (`ready`) or closed. `returned`: the broker
+ * confirmed a published message but could not route it to any queue (RabbitMQ).
+ */
+export interface BusEventMap {
+  subscription: SubscriptionStatus;
+  connection: ConnectionStatus;
+  returned: ReturnedMessage;
 }
 
 /** Where a replay starts: the oldest retained message, a `message.position` (inclusive), or a time. */
@@ -360,8 +392,13 @@ export interface Bus<C extends Record<string, ChannelSpec> = {}> {
   readonly backend: string;
   /** Per channel: what was chosen, emulated and degraded. */
   report(): BusReport;
-  /** Current state of every open subscription, for readiness probes. */
+  /** Current state of every connection and open subscription, for readiness probes. */
   health(): BusHealth;
+  /**
+   * Calls `listener` for every event of `type` from now on; returns a function that removes it.
+   * A listener that throws is logged and ignored; an event nobody listens to is simply dropped.
+   */
+  on<K extends keyof BusEventMap>(type: K, listener: (event: BusEventMap[K]) => void): () => void;
   /** Closes every subscription (draining in-flight handlers) and the connection. Idempotent. */
   close(): Promise<void>;
   /** True once `close()` was called. */

@@ -11,6 +11,8 @@ import {
   type CapabilityReport,
   type ChannelSetup,
   type ChannelTopologyReport,
+  type BackendEvents,
+  type ConnectionStatus,
   type ConsumeOptions,
   type ConsumerHandle,
   type Delivery,
@@ -26,6 +28,8 @@ import { probeBrokers } from './broker-probe.js';
 import { ChannelMap, parseChannelOptions } from './channel-mapping.js';
 import { DELAY_TOPIC_SUFFIX, DelayForwarder, delayTopicOf, toDelayRecord } from './delay-forwarder.js';
 import { installCompressionCodecs } from './compression-registry.js';
+import { KafkaClientMonitor } from './client-monitor.js';
+import { kafkaMessageAttributes } from './message-attributes.js';
 import { GroupConsumer, type DeliveryFactory } from './group-consumer.js';
 import type { PinOptions } from './group-pin.js';
 import { kafkaCapabilities } from './kafka-capabilities.js';
@@ -75,6 +79,7 @@ export class KafkaBackend implements Backend {
   private readonly forwarders = new Map<string, Promise<{ forwarder: DelayForwarder; consumer: GroupConsumer }>>();
   private readonly channels: ChannelMap;
   private closing: Promise<void> | undefined;
+  private readonly monitor: KafkaClientMonitor;
 
   constructor(context: BackendContext) {
     this.options = parseConfig(KafkaOptionsSchema, context.options, 'Kafka backend options');
@@ -88,6 +93,7 @@ export class KafkaBackend implements Backend {
     installCompressionCodecs();
     const sasl = this.options.sasl ?? endpoint.sasl;
     const ssl = this.options.ssl ?? (endpoint.tls ? true : undefined);
+    this.monitor = new KafkaClientMonitor(endpoint.brokers.join(','));
     this.kafka = new Kafka({
       clientId: this.options.clientId,
       brokers: endpoint.brokers,
@@ -103,6 +109,19 @@ export class KafkaBackend implements Backend {
       logLevel: kafkaLogLevel(this.options.clientLogLevel),
       logCreator: createLogCreator(this.logger),
     });
+    this.monitor.watchProducers(this.kafka);
+  }
+
+  observe(events: BackendEvents): void {
+    this.monitor.observe(events);
+  }
+
+  health(): ConnectionStatus[] {
+    return this.monitor.health();
+  }
+
+  messageAttributes(delivery: Delivery): Record<string, string | number> | undefined {
+    return kafkaMessageAttributes(delivery);
   }
 
   async connect(): Promise<void> {
@@ -426,17 +445,27 @@ export class KafkaBackend implements Backend {
   }): Promise<GroupConsumer> {
     const { topics } = this.ready;
     const partitions = await topics.partitionCount(config.topic);
+    // Watched for health, connection events and lag (the group pin's short-lived consumer is not).
+    const client = this.monitor.consumerClient(this.kafka, config.groupId);
     const consumer = new GroupConsumer({
       ...config,
-      kafka: this.kafka,
+      kafka: client.kafka,
       options: this.options,
       logger: this.logger,
       partitionsConcurrently: Math.max(1, Math.min(config.concurrency, partitions)),
     });
-    await consumer.start();
+    try {
+      await consumer.start();
+    } catch (error) {
+      client.forget();
+      throw error;
+    }
     this.handles.add(consumer);
-    consumer.afterClose(async () => void this.handles.delete(consumer));
-    return consumer;
+    consumer.afterClose(async () => {
+      this.handles.delete(consumer);
+      client.forget();
+    });
+    return Object.assign(consumer, { lag: () => this.monitor.lag(client.name) });
   }
 
   private deliveryFactory(topic: string): DeliveryFactory {
@@ -461,6 +490,7 @@ export class KafkaBackend implements Backend {
       await connected.requester.close(closed);
       await connected.publisher.close();
       await connected.admin.disconnect().catch(() => {});
+      this.monitor.closeAll();
     })();
     return this.closing;
   }

@@ -2,7 +2,10 @@
 // connect() → publish (pipelined, 1 KiB JSON payloads) → subscribe (concurrency 64).
 // The producer keeps at most --window messages published but not yet handled, so latency measures
 // the pipeline rather than an ever-growing queue.
-// Usage: node packages/memory/bench/memory-bench.mjs [--messages 1000000] [--window 1024] [--payload bytes|json] [--backlog 200000]
+// Usage: node packages/memory/bench/memory-bench.mjs [--messages 1000000] [--window 1024] [--payload bytes|json] [--backlog 200000] [--otel off|sdk]
+// --otel sdk registers the OpenTelemetry SDK (tracing and metrics) with exporters that drop
+// everything, to measure what telemetry itself costs (traces / metrics: only one of the two);
+// off (default) measures core without an SDK.
 import { connect } from '@switchboard/core';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -16,8 +19,24 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     backlog: { type: 'string', default: '200000' },
     payload: { type: 'string', default: 'bytes' },
+    otel: { type: 'string', default: 'off' },
   },
 });
+if (!['off', 'sdk', 'traces', 'metrics'].includes(values.otel)) throw new Error('--otel is off, sdk, traces or metrics');
+if (values.otel !== 'off') {
+  const { context, metrics, trace } = await import('@opentelemetry/api');
+  const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+  const { BatchSpanProcessor, TracerProvider } = await import('@opentelemetry/sdk-trace');
+  const { MeterProvider, MetricReader } = await import('@opentelemetry/sdk-metrics');
+  const dropping = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {}, forceFlush: async () => {} };
+  class IdleReader extends MetricReader {
+    async onShutdown() {}
+    async onForceFlush() {}
+  }
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  if (values.otel !== 'metrics') trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [new BatchSpanProcessor({ exporter: dropping })] }));
+  if (values.otel !== 'traces') metrics.setGlobalMeterProvider(new MeterProvider({ readers: [new IdleReader()] }));
+}
 const MESSAGES = Number(values.messages);
 const WARMUP = Number(values.warmup);
 const WINDOW = Number(values.window);
@@ -143,7 +162,7 @@ async function backlogDrain() {
 const fmt = (ms) => `${ms.toFixed(3)} ms`;
 const load0 = loadavg()[0];
 const steady = await steadyState();
-console.log(`memory backend, 1 KiB ${PAYLOAD === 'json' ? 'JSON' : 'binary'} messages, concurrency ${CONCURRENCY}, window ${WINDOW} unhandled`);
+console.log(`memory backend, 1 KiB ${PAYLOAD === 'json' ? 'JSON' : 'binary'} messages, concurrency ${CONCURRENCY}, window ${WINDOW} unhandled, OpenTelemetry ${values.otel === 'off' ? 'off' : `SDK (${values.otel === 'sdk' ? 'traces and metrics' : values.otel}) with dropping exporters`}`);
 console.log(`  throughput  ${steady.msgPerSec.toLocaleString('en')} msg/s over ${steady.messages.toLocaleString('en')} messages`);
 console.log(`  latency     p50 ${fmt(steady.p50ms)}   p99 ${fmt(steady.p99ms)}   p99.9 ${fmt(steady.p999ms)}   (publish call → handler)`);
 console.log(

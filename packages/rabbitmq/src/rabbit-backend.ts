@@ -6,7 +6,9 @@ import {
   type BackendFactory,
   type CapabilityName,
   type CapabilityReport,
+  type BackendEvents,
   type CapabilitySupport,
+  type ConnectionStatus,
   type ChannelSetup,
   type ConsumeOptions,
   type ConsumerHandle,
@@ -59,6 +61,8 @@ class RabbitBackend implements Backend {
   private readonly requester: RabbitRequester;
   private readonly replier: RabbitReplier;
   private readonly consumers = new Set<QueueConsumer>();
+  /** Exchange → channel name, to name the channel of a returned message. */
+  private readonly exchangeChannels = new Map<string, string>();
   private closed: Promise<void> | undefined;
 
   constructor(
@@ -80,6 +84,19 @@ class RabbitBackend implements Backend {
 
   channelCapabilities(channel: string, requires: Requirements, options?: Record<string, unknown>): Partial<Record<CapabilityName, CapabilitySupport>> {
     return rabbitChannelCapabilities(this.capabilities, channel, requires, options ?? {});
+  }
+
+  observe(events: BackendEvents): void {
+    this.publishing.onStatus = (status) => events.connection(status);
+    this.consuming.onStatus = (status) => events.connection(status);
+    this.publishing.onReturn = (message) => {
+      const { exchange, replyText } = message.fields as { exchange: string; replyText?: string };
+      events.returned({ channel: this.exchangeChannels.get(exchange) ?? exchange, id: String(message.properties.messageId ?? ''), reason: replyText ?? 'NO_ROUTE' });
+    };
+  }
+
+  health(): ConnectionStatus[] {
+    return [this.publishing.status, this.consuming.status];
   }
 
   async connect(): Promise<void> {
@@ -135,9 +152,14 @@ class RabbitBackend implements Backend {
           outgoing.push({ exchange: '', routingKey: queue, channel, plan });
         }
       } else {
-        outgoing.push({ exchange: mapping.exchange, routingKey, channel, plan: toPublish(message) });
+        const plan = toPublish(message);
+        // Mandatory: a message no queue is bound for comes back as basic.return (bus.on('returned'))
+        // instead of vanishing; the broker still confirms it, so the publish resolves as before.
+        plan.options.mandatory = true;
+        outgoing.push({ exchange: mapping.exchange, routingKey, channel, plan });
       }
     }
+    if (!this.exchangeChannels.has(mapping.exchange)) this.exchangeChannels.set(mapping.exchange, channel);
     try {
       await this.publisher.publish(outgoing);
     } catch (error) {

@@ -1,5 +1,5 @@
-import { connect as amqpConnect, type Channel, type ChannelModel, type ConfirmChannel } from 'amqplib';
-import { ClosedError, ConnectionError, type Logger, type SwitchboardError } from '@switchboard/core';
+import { connect as amqpConnect, type Channel, type ChannelModel, type ConfirmChannel, type Message } from 'amqplib';
+import { ClosedError, ConnectionError, type ConnectionState, type ConnectionStatus, type Logger, type SwitchboardError } from '@switchboard/core';
 import type { BrokerEndpoint, BrokerUrl } from './broker-url.js';
 import type { RabbitOptions } from './options.js';
 import { isConnectionLoss, translateRabbitError } from './rabbit-errors.js';
@@ -44,6 +44,11 @@ export class RabbitConnection {
   generation = 0;
   /** When the last connection loss happened (ms since epoch), for recovery timing. */
   lostAt: number | undefined;
+  /** Told about every state change (bus health and `bus.on('connection')`). */
+  onStatus: ((status: ConnectionStatus) => void) | undefined;
+  /** Told about every message the broker returned as unroutable on the confirm channel. */
+  onReturn: ((message: Message) => void) | undefined;
+  private state: ConnectionStatus | undefined;
 
   constructor(
     private readonly url: BrokerUrl,
@@ -72,12 +77,24 @@ export class RabbitConnection {
     return this.ready && !this.closing;
   }
 
+  /** For `bus.health()`: ready, lost (reconnecting) or closed, since when, and the last error. */
+  get status(): ConnectionStatus {
+    return { ...(this.state ?? { name: this.role, state: 'lost', since: new Date(), endpoint: this.endpoint }) };
+  }
+
+  private setState(state: ConnectionState): void {
+    if (this.state?.state === state) return;
+    this.state = { name: this.role, state, since: new Date(), endpoint: this.endpoint, ...(this.lastError !== undefined && { error: this.lastError }) };
+    this.onStatus?.({ ...this.state });
+  }
+
   /** Initial connect: one pass over the hosts, each bounded by `connectAttemptTimeoutMs`. */
   async open(): Promise<void> {
     const model = await this.connectAny();
     this.attach(model);
     this.ready = true;
     this.up.resolve();
+    this.setState('ready');
   }
 
   onTopologyRecovery(hook: RecoveryHook): () => void {
@@ -122,6 +139,7 @@ export class RabbitConnection {
     this.confirm ??= model.createConfirmChannel().then(
       (channel) => {
         channel.on('error', (error: Error) => this.logger.warn('switchboard: RabbitMQ closed the publishing channel', { error: error.message }));
+        channel.on('return', (message: Message) => this.onReturn?.(message));
         channel.on('close', () => {
           if (this.model === model) this.confirm = undefined;
         });
@@ -165,6 +183,7 @@ export class RabbitConnection {
     this.unblocked?.resolve();
     const model = this.model;
     this.model = undefined;
+    this.setState('closed');
     if (model !== undefined) await model.close().catch(() => {});
   }
 
@@ -255,6 +274,7 @@ export class RabbitConnection {
         this.lostAt = Date.now();
         this.up = deferred();
         this.logger.warn('switchboard: lost the RabbitMQ connection; reconnecting', { endpoint: this.endpoint, error: error?.message });
+        this.setState('lost');
       }
       if (!this.reconnecting) void this.reconnect();
     });
@@ -304,6 +324,7 @@ export class RabbitConnection {
       if (this.model !== model) continue;
       this.ready = true;
       this.up.resolve();
+      this.setState('ready');
       this.logger.info('switchboard: reconnected to RabbitMQ', { endpoint: this.endpoint, downMs: Date.now() - (this.lostAt ?? Date.now()) });
       for (const hook of [...this.consumerHooks]) {
         hook(model).catch((error: unknown) => this.logger.warn('switchboard: resuming a consumer failed', { error: (error as Error).message }));
