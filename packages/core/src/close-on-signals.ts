@@ -2,6 +2,7 @@ import { parseConfig } from './config.js';
 import { z } from 'zod';
 import type { Logger } from './logger.js';
 
+/** Options of {@link closeOnSignals}. */
 export interface CloseOnSignalsOptions {
   /** Upper bound for `bus.close()` after a signal; then the process exits anyway. Default 15 000 ms. */
   timeoutMs?: number;

@@ -29,6 +29,11 @@ export interface DeadLetterInfo {
   body: Buffer;
   /** The original content type, when it had one. */
   contentType?: string;
+  /**
+   * True on a reduced dead letter: the broker refused the full one (too large), so the original
+   * application headers were left out; body, envelope and the reasons are kept.
+   */
+  headersDropped?: true;
 }
 
 /** True for a `<channel>.dead` channel name. */
@@ -100,6 +105,7 @@ export function readDeadLetterInfo(
   const group = headers[HEADERS.deadGroup];
   if (group !== undefined) info.group = group;
   if (message.contentType !== undefined) info.contentType = message.contentType;
+  if (headers[HEADERS.deadHeadersDropped] === 'true') info.headersDropped = true;
   return info;
 }
 

@@ -157,9 +157,11 @@ export interface ChannelTopologyReport {
  */
 export type ConnectionState = 'ready' | 'lost' | 'closed';
 
+/** One connection's state, in `bus.health().connections` and `bus.on('connection')`. */
 export interface ConnectionStatus {
   /** Which connection, stable while the bus lives: `publish`, `consume` (RabbitMQ), `producer`, `consumer <group id>` (Kafka). */
   name: string;
+  /** Ready, lost (reconnecting) or closed. */
   state: ConnectionState;
   /** When it entered this state. */
   since: Date;
@@ -171,6 +173,7 @@ export interface ConnectionStatus {
 
 /** A message the broker confirmed but could not route to any queue (RabbitMQ `basic.return`): nobody will receive it. */
 export interface ReturnedMessage {
+  /** The channel it was published on. */
   channel: string;
   /** The message id. */
   id: string;

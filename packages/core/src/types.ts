@@ -264,10 +264,13 @@ export interface Subscription {
 
 /** The most recent error a connection or subscription reported, with where and when. */
 export interface BusLastError {
+  /** Whether a connection or a subscription reported it. */
   source: 'connection' | 'subscription';
   /** The connection's name, or `<channel>/<group>` (`<kind> <channel>` for replay and respond). */
   name: string;
+  /** The error itself. */
   error: Error;
+  /** When it was reported. */
   at: Date;
 }
 
@@ -294,8 +297,11 @@ export interface BusHealth {
  * confirmed a published message but could not route it to any queue (RabbitMQ).
  */
 export interface BusEventMap {
+  /** A subscription changed state; `failed` means it cannot make progress. */
   subscription: SubscriptionStatus;
+  /** A broker connection was lost, became ready again, or closed. */
   connection: ConnectionStatus;
+  /** The broker returned a published message no queue was bound for. */
   returned: ReturnedMessage;
 }
 

@@ -84,7 +84,7 @@ describe.skipIf(skip !== undefined)(`rabbitmq on existing topology, next to a pl
       ['orders.created.eu', { n: 2 }],
       ['orders.paid.eu', { n: 3 }],
     ]);
-    expect(received[0]?.headers).toMatchObject({ tenant: 't2', 'cloudEvents:specversion': '1.0', 'cloudEvents:partitionkey': 'orders.created.eu' });
+    expect(received[0]?.headers).toMatchObject({ tenant: 't2', 'cloudEvents_specversion': '1.0', 'cloudEvents_partitionkey': 'orders.created.eu' });
     expect(received[0]?.contentType).toBe('application/json');
   });
 

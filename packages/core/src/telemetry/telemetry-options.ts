@@ -4,7 +4,13 @@
  */
 export interface TelemetryOptions {
   /** Default: the global tracer provider, if an SDK registered one before `connect()`. */
-  tracerProvider?: { getTracer(name: string, version?: string): unknown };
+  tracerProvider?: {
+    /** The OpenTelemetry API's `TracerProvider.getTracer`. */
+    getTracer(name: string, version?: string): unknown;
+  };
   /** Default: the global meter provider, if an SDK registered one before `connect()`. */
-  meterProvider?: { getMeter(name: string, version?: string): unknown };
+  meterProvider?: {
+    /** The OpenTelemetry API's `MeterProvider.getMeter`. */
+    getMeter(name: string, version?: string): unknown;
+  };
 }
