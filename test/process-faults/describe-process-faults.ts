@@ -12,6 +12,12 @@ export interface ProcessFaultTarget {
   restart(): Promise<void>;
   /** Drops every client connection abruptly (an operator closing them, a crash), resolving once the broker serves. */
   dropConnections(): Promise<void>;
+  /**
+   * Whether a short broker restart shows in `bus.health()` as a lost connection. RabbitMQ: yes, its
+   * connection drops. Kafka: kafkajs retries requests under a restart of a few seconds without
+   * failing, so nothing is reported lost.
+   */
+  restartShowsAsLost: boolean;
   /** Makes sure the broker is up, whatever a failed test left behind. */
   ensureUp(): Promise<void>;
   unique(prefix: string): string;
@@ -71,8 +77,12 @@ export function describeProcessFaults(target: ProcessFaultTarget): void {
 
     it('a subscribe-only worker survives a broker restart and dropped connections, and handles what is published afterwards', { timeout: 3 * RECOVERY_MS }, async () => {
       const channel = target.unique('worker');
-      const bus = (await connect({ url: target.url, options: target.options ?? {}, channels: { [channel]: { groups: ['w'] } } })) as unknown as Bus<never>;
+      const bus = (await connect({ url: target.url, options: target.options ?? {}, channels: { [channel]: { groups: ['w', 'observer'] } } })) as unknown as Bus<never>;
       buses.push(bus);
+      // The test's own bus also subscribes, so its health shows the restart: lost, then ready and live again.
+      const states: string[] = [];
+      bus.on('connection', (status) => void states.push(status.state));
+      await (bus.channel(channel) as unknown as { subscribe(g: string, h: () => void): Promise<unknown> }).subscribe('observer', () => {});
       const app = child('subscriber', { URL: target.url, CHANNEL: channel });
       await app.waitFor((e) => e['ready'] === true, 60_000, 'subscribed');
       await publishSurely(bus, channel, { n: 1 });
@@ -81,6 +91,11 @@ export function describeProcessFaults(target: ProcessFaultTarget): void {
       await target.restart();
       await publishSurely(bus, channel, { n: 2 });
       await app.waitFor((e) => e['handled'] === 2, RECOVERY_MS, 'message 2, published after the restart');
+      await waitFor(() => bus.health().ok, { timeoutMs: RECOVERY_MS, message: `bus.health().ok after the restart (${JSON.stringify(bus.health())})` });
+      if (target.restartShowsAsLost) {
+        expect(states.indexOf('lost')).toBeGreaterThanOrEqual(0);
+        expect(states.lastIndexOf('ready')).toBeGreaterThan(states.indexOf('lost'));
+      }
 
       await target.dropConnections();
       await publishSurely(bus, channel, { n: 3 });

@@ -21,6 +21,7 @@ describeWithBroker('kafka', () => {
       await kafkaKill({ log });
       await kafkaUp({ log });
     },
+    restartShowsAsLost: false,
     ensureUp: () => kafkaUp({ log }),
   });
 });

@@ -15,6 +15,7 @@ if (skip === undefined) {
     dropConnections: async () => {
       rabbitmqctl('close_all_connections', 'process-fault test');
     },
+    restartShowsAsLost: true,
     ensureUp: async () => {
       if (!(await rabbitProbe()).ok) await rabbitStartApp({ log });
     },
