@@ -177,7 +177,12 @@ export class ChannelRuntime {
     const tracer = this.tracer;
     // A malformed options argument goes straight to the checks, which explain it.
     if (tracer === undefined || (options !== undefined && (typeof options !== 'object' || options === null))) return this.send(payload, options);
-    return tracer.publish(this.name, 'publish', options as Record<string, unknown> | undefined, (traced) => this.send(payload, traced as AnyPublishOptions));
+    try {
+      return tracer.publish(this.name, 'publish', options as Record<string, unknown> | undefined, (traced) => this.send(payload, traced as AnyPublishOptions));
+    } catch (error) {
+      // Nothing a caller passes may throw outside the promise it gets (a getter in the options, say).
+      return Promise.reject(error);
+    }
   }
 
   private send(payload: unknown, options: AnyPublishOptions | undefined): Promise<void> {
