@@ -3,6 +3,7 @@ import {
   ConfigError,
   ClosedError,
   ConnectionError,
+  isDeclared,
   parseConfig,
   type Backend,
   type BackendContext,
@@ -59,6 +60,8 @@ export class KafkaBackend implements Backend {
   private readonly instanceId = randomUUID();
   private connected: Connected | undefined;
   private readonly declaredGroups = new Map<string, Set<string>>();
+  /** Channels that declared durable: their topics (and `.dead` topics) are created replicated. */
+  private readonly durableChannels = new Set<string>();
   private readonly groupSetups = new Map<string, Promise<void>>();
   private readonly handles = new Set<GroupConsumer>();
   private closing: Promise<void> | undefined;
@@ -146,10 +149,14 @@ export class KafkaBackend implements Backend {
     }
     const declared = setup.options.partitions;
     const partitions = typeof declared === 'number' && Number.isInteger(declared) && declared > 0 ? declared : this.options.partitions;
+    // A durable channel's topic and its dead letters' topic are replicated (topic-admin decides how far).
+    if (isDeclared(setup.requires, 'durable')) this.durableChannels.add(setup.name);
     await topics.ensureTopic({
       topic: setup.name,
       partitions,
+      durable: this.durableChannels.has(setup.name) || this.durableChannels.has(setup.name.replace(/\.dead$/, '')),
       ...(this.options.replicationFactor !== undefined && { replicationFactor: this.options.replicationFactor }),
+      ...(this.options.minInsyncReplicas !== undefined && { minInsyncReplicas: this.options.minInsyncReplicas }),
     });
     if (setup.groups.length === 0) return;
     let groups = this.declaredGroups.get(setup.name);

@@ -12,7 +12,17 @@ export interface TopicSpec {
   topic: string;
   partitions: number;
   replicationFactor?: number;
+  minInsyncReplicas?: number;
+  /**
+   * The topic holds a durable channel's messages: unless set above, replication factor 3 and
+   * min.insync.replicas 2, capped to what the cluster's brokers can hold.
+   */
+  durable?: boolean;
 }
+
+/** What a durable channel's topic is created with on a cluster of three or more brokers. */
+export const DURABLE_REPLICATION_FACTOR = 3;
+export const DURABLE_MIN_INSYNC_REPLICAS = 2;
 
 /** Per-partition offsets of a topic, as strings (kafkajs keeps 64-bit offsets as text). */
 export interface PartitionOffsets {
@@ -50,17 +60,19 @@ export class TopicAdmin {
       throw new ConfigError(`"${spec.topic}" is not a valid Kafka topic name: use 1-249 characters from A-Z a-z 0-9 . _ -`);
     }
     try {
+      const { replicationFactor, minInsyncReplicas } = await this.replication(spec);
       const created = await this.admin.createTopics({
         waitForLeaders: true,
         topics: [
           {
             topic: spec.topic,
             numPartitions: spec.partitions,
-            ...(spec.replicationFactor !== undefined && { replicationFactor: spec.replicationFactor }),
+            ...(replicationFactor !== undefined && { replicationFactor }),
+            ...(minInsyncReplicas !== undefined && { configEntries: [{ name: 'min.insync.replicas', value: String(minInsyncReplicas) }] }),
           },
         ],
       });
-      if (created) this.logger.debug('switchboard kafka: created topic', { topic: spec.topic, partitions: spec.partitions });
+      if (created) this.logger.debug('switchboard kafka: created topic', { topic: spec.topic, partitions: spec.partitions, replicationFactor, minInsyncReplicas });
     } catch (error) {
       // A concurrent creator can win between kafkajs' check and ours; the topic exists, which is all we need.
       if (protocolErrorType(error) !== 'TOPIC_ALREADY_EXISTS') throw translateKafkaError(error, `creating topic "${spec.topic}"`);
@@ -68,6 +80,25 @@ export class TopicAdmin {
     this.partitionCounts.delete(spec.topic);
     this.knownCounts.delete(spec.topic);
     return this.partitionCount(spec.topic);
+  }
+
+  /**
+   * Replication of a topic about to be created. A durable topic's defaults are capped to the
+   * brokers there are, so a single development broker still works (with replication factor 1,
+   * which survives a restart but not the loss of that broker): logged at warn.
+   */
+  private async replication(spec: TopicSpec): Promise<{ replicationFactor?: number; minInsyncReplicas?: number }> {
+    if (spec.durable !== true) return { ...(spec.replicationFactor !== undefined && { replicationFactor: spec.replicationFactor }), ...(spec.minInsyncReplicas !== undefined && { minInsyncReplicas: spec.minInsyncReplicas }) };
+    let replicationFactor = spec.replicationFactor;
+    if (replicationFactor === undefined) {
+      const brokers = (await this.again(() => this.admin.describeCluster())).brokers.length;
+      replicationFactor = Math.max(1, Math.min(DURABLE_REPLICATION_FACTOR, brokers));
+      if (replicationFactor < DURABLE_REPLICATION_FACTOR) {
+        this.logger.warn('switchboard kafka: the cluster has fewer brokers than a durable topic\'s replicas; its messages survive a broker restart, not the loss of a broker', { topic: spec.topic, brokers, replicationFactor });
+      }
+    }
+    const minInsyncReplicas = spec.minInsyncReplicas ?? Math.max(1, Math.min(DURABLE_MIN_INSYNC_REPLICAS, replicationFactor - 1));
+    return { replicationFactor, minInsyncReplicas };
   }
 
   /** Number of partitions of an existing topic (cached; topics only ever grow partitions by admin action). */
