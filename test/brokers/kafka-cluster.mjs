@@ -47,8 +47,10 @@ export const KAFKA_CLUSTER_NODES = IDS.map((id) =>
 /** kafka:// URL listing every broker. */
 export const kafkaClusterUrl = `kafka://${KAFKA_CLUSTER_NODES.map((node) => `${HOST}:${node.port}`).join(',')}`;
 
-/** A node serves once its Metadata lists all three brokers (registered and unfenced). */
+/** A starting cluster serves once each node's Metadata lists all three brokers (registered and unfenced). */
 const allRegistered = (node) => async () => (await kafkaMetadataProbe({ port: node.port, minBrokers: IDS.length })).ok;
+/** A restarted node serves once it lists itself (the others may be down, e.g. during a failover test). */
+const registered = (node) => async () => (await kafkaMetadataProbe({ port: node.port, nodeId: node.nodeId })).ok;
 
 /**
  * Starts the cluster. From cold (no node running) the data dirs are wiped and formatted afresh
@@ -65,9 +67,9 @@ export async function kafkaClusterUp({ log = defaultLog } = {}) {
   log(`kafka ${VERSION} cluster up (${KAFKA_CLUSTER_NODES.map((n) => n.port).join(', ')}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-/** Starts one node again on its data and waits until the cluster lists all three brokers. */
+/** Starts one node again on its data and waits until it is registered (unfenced) in the cluster. */
 export async function kafkaNodeUp(node, { log = defaultLog } = {}) {
-  await node.up({ log, ready: allRegistered(node) });
+  await node.up({ log, ready: registered(node) });
 }
 
 export async function kafkaClusterDown({ log = defaultLog } = {}) {

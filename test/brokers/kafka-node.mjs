@@ -53,14 +53,14 @@ export function run(cmd, args, { timeoutMs = 120_000, logFile } = {}) {
 
 /**
  * Readiness probe: a Metadata v4 request (still served by Kafka 4.x, which dropped v0-v3) must
- * list at least `minBrokers` brokers. Unlike a bare TCP/ApiVersions check this only passes once
+ * list at least `minBrokers` brokers, and broker `nodeId` among them when given. Unlike a bare TCP/ApiVersions check this only passes once
  * the broker is registered and unfenced.
  */
-export function kafkaMetadataProbe({ port, minBrokers = 1, timeoutMs = 2000 }) {
+export function kafkaMetadataProbe({ port, minBrokers = 1, nodeId, timeoutMs = 2000 }) {
   return new Promise((resolve) => {
     const sock = net.connect({ host: HOST, port });
     let buf = Buffer.alloc(0);
-    const done = (ok, reason, brokers = 0) => { sock.destroy(); resolve({ ok, reason, brokers }); };
+    const done = (ok, reason, brokers = 0, ids = []) => { sock.destroy(); resolve({ ok, reason, brokers, ids }); };
     sock.setTimeout(timeoutMs, () => done(false, `no Metadata response from ${HOST}:${port} within ${timeoutMs} ms`));
     sock.on('error', (e) => done(false, `${HOST}:${port}: ${e.code || e.message}`));
     sock.on('close', () => done(false, `${HOST}:${port} closed the connection`));
@@ -81,11 +81,23 @@ export function kafkaMetadataProbe({ port, minBrokers = 1, timeoutMs = 2000 }) {
     });
     sock.on('data', (d) => {
       buf = Buffer.concat([buf, d]);
-      if (buf.length < 16) return; // size, correlation_id, throttle_time_ms, brokers count
+      if (buf.length < 4 || buf.length < 4 + buf.readInt32BE(0)) return; // the whole response
       if (buf.readInt32BE(4) !== 42) return done(false, `unexpected reply on ${HOST}:${port} (not Kafka?)`);
-      const brokers = buf.readInt32BE(12);
-      const enough = brokers >= minBrokers;
-      done(enough, enough ? null : `broker reachable but ${brokers} of ${minBrokers} brokers registered`, brokers);
+      // throttle_time_ms, then brokers: [node_id int32, host string, port int32, rack nullable string]
+      const count = buf.readInt32BE(12);
+      const ids = [];
+      let o = 16;
+      for (let i = 0; i < count; i++) {
+        ids.push(buf.readInt32BE(o));
+        o += 4;
+        o += 2 + buf.readInt16BE(o);
+        o += 4;
+        const rack = buf.readInt16BE(o);
+        o += 2 + Math.max(rack, 0);
+      }
+      const enough = count >= minBrokers && (nodeId === undefined || ids.includes(nodeId));
+      const reason = count < minBrokers ? `broker reachable but ${count} of ${minBrokers} brokers registered` : `node ${nodeId} not registered yet`;
+      done(enough, enough ? null : reason, count, ids);
     });
   });
 }

@@ -112,7 +112,8 @@ export async function runFailoverLoad(options: LoadOptions): Promise<LoadFigures
       }
       if (confirmed.size >= faultAfter && faulting === undefined) {
         faultStart = Date.now();
-        faulting = options.fault().then(() => void (faultEnd = Date.now()));
+        // A failed fault ends the publishing too; its error is thrown once the publishers stopped.
+        faulting = options.fault().finally(() => void (faultEnd = Date.now()));
       }
       // Load shaping, not a wait for a condition: spreads the publishes over the rolling restart.
       const rest = gapMs - (Date.now() - started);

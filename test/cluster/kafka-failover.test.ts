@@ -50,14 +50,17 @@ describeWithCluster('kafka 3-broker cluster failover', status, () => {
     for (const id of leaders) counts.set(id, (counts.get(id) ?? 0) + 1);
     const victimId = [...counts].sort((a, b) => b[1] - a[1])[0]![0];
     const victim = KAFKA_CLUSTER_NODES.find((node) => node.nodeId === victimId)!;
-    const figures = await runFailoverLoad({ bus, channel, group: 'g', total: 10_000, faultAfter: 3000, fault: () => victim.kill(quiet) });
-    const after = (await partitions()).map((p) => p.leader);
-    console.log(`${describeFigures(`kafka kill -9 of broker ${victimId} (leader of ${counts.get(victimId)} of 3 partitions)`, figures)}; leaders before ${leaders.join(',')}, after ${after.join(',')}`);
-    expect(figures.confirmed).toBe(10_000);
-    expect(figures.lost).toBe(0);
-    expect(after).not.toContain(victimId);
-    await kafkaNodeUp(victim, quiet);
-    await until('every partition fully replicated again', fullyReplicated);
+    try {
+      const figures = await runFailoverLoad({ bus, channel, group: 'g', total: 10_000, faultAfter: 3000, fault: () => victim.kill(quiet) });
+      const after = (await partitions()).map((p) => p.leader);
+      console.log(`${describeFigures(`kafka kill -9 of broker ${victimId} (leader of ${counts.get(victimId)} of 3 partitions)`, figures)}; leaders before ${leaders.join(',')}, after ${after.join(',')}`);
+      expect(figures.confirmed).toBe(10_000);
+      expect(figures.lost).toBe(0);
+      expect(after).not.toContain(victimId);
+    } finally {
+      await kafkaNodeUp(victim, quiet);
+      await until('every partition fully replicated again', fullyReplicated);
+    }
   });
 
   it('rolling restart of all three brokers under load: nothing confirmed is lost', async () => {

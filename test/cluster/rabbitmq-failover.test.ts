@@ -57,25 +57,28 @@ describeWithCluster('rabbitmq 3-node cluster failover', status, () => {
   it('kill -9 of the queue leader\'s node during 10,000 confirmed publishes: nothing confirmed is lost', async () => {
     const before = await queueInfo(queue);
     const victim = CLUSTER_NODES.find((node) => node.name === before.leader)!;
-    const figures = await runFailoverLoad({
-      bus,
-      channel,
-      group: 'g',
-      total: 10_000,
-      faultAfter: 3000,
-      fault: async () => {
-        downNode = victim.name;
-        await killNode(victim, quiet);
-      },
-    });
-    const after = await queueInfo(queue);
-    console.log(`${describeFigures(`rabbitmq kill -9 of ${victim.name} (queue leader, first in the client's host list)`, figures)}; new leader ${after.leader}`);
-    expect(figures.confirmed).toBe(10_000);
-    expect(figures.lost).toBe(0);
-    expect(after.leader).not.toBe(victim.name);
-    await startNode(victim, quiet);
-    downNode = undefined;
-    await awaitRejoined(victim, queue);
+    try {
+      const figures = await runFailoverLoad({
+        bus,
+        channel,
+        group: 'g',
+        total: 10_000,
+        faultAfter: 3000,
+        fault: async () => {
+          downNode = victim.name;
+          await killNode(victim, quiet);
+        },
+      });
+      const after = await queueInfo(queue);
+      console.log(`${describeFigures(`rabbitmq kill -9 of ${victim.name} (queue leader, first in the client's host list)`, figures)}; new leader ${after.leader}`);
+      expect(figures.confirmed).toBe(10_000);
+      expect(figures.lost).toBe(0);
+      expect(after.leader).not.toBe(victim.name);
+    } finally {
+      await startNode(victim, quiet);
+      downNode = undefined;
+      await awaitRejoined(victim, queue);
+    }
   });
 
   it('rolling restart of all three nodes under load: nothing confirmed is lost', async () => {

@@ -74,12 +74,29 @@ export class TopicAdmin {
       });
       if (created) this.logger.debug('switchboard kafka: created topic', { topic: spec.topic, partitions: spec.partitions, replicationFactor, minInsyncReplicas });
     } catch (error) {
+      const type = protocolErrorType(error);
+      // On a cluster the broker kafkajs asks for leaders may not know the new topic yet: it was created, so wait on.
+      if (type === 'UNKNOWN_TOPIC_OR_PARTITION' || type === 'LEADER_NOT_AVAILABLE') await this.awaitLeaders(spec.topic);
       // A concurrent creator can win between kafkajs' check and ours; the topic exists, which is all we need.
-      if (protocolErrorType(error) !== 'TOPIC_ALREADY_EXISTS') throw translateKafkaError(error, `creating topic "${spec.topic}"`);
+      else if (type !== 'TOPIC_ALREADY_EXISTS') throw translateKafkaError(error, `creating topic "${spec.topic}"`);
     }
     this.partitionCounts.delete(spec.topic);
     this.knownCounts.delete(spec.topic);
     return this.partitionCount(spec.topic);
+  }
+
+  /** Waits (with the transient-retry budget) until every partition of a new topic has a leader. */
+  private async awaitLeaders(topic: string): Promise<void> {
+    try {
+      await this.again(async () => {
+        const partitions = (await this.admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions ?? [];
+        if (partitions.length === 0 || partitions.some((p) => p.leader < 0)) {
+          throw Object.assign(new Error(`topic "${topic}" has no leader for every partition yet`), { retriable: true });
+        }
+      });
+    } catch (error) {
+      throw translateKafkaError(error, `waiting for the leaders of new topic "${topic}"`);
+    }
   }
 
   /**
