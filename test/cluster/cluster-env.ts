@@ -5,7 +5,10 @@ import { describe } from 'vitest';
  * with the reason when it is not running, a failing test under CI=true (a missing broker fails CI).
  */
 export function describeWithCluster(name: string, status: { up: boolean; reason: string | null }, body: () => void): void {
-  if (status.up) return describe(name, body);
+  if (status.up) {
+    describe(name, body);
+    return;
+  }
   if (process.env['CI'] === 'true') {
     describe(name, () => {
       throw new Error(`${name}: cluster not running under CI=true: ${status.reason} (run pnpm brokers:up --cluster)`);

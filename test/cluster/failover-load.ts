@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import type { Bus, Message, Subscription } from '@switchboard/core';
 
@@ -41,6 +42,8 @@ export interface LoadFigures {
   consumePauseS: number;
   faultS: number;
   statuses: string[];
+  /** Messages of an earlier load on the same group delivered again to this one (not counted above). */
+  earlier: number;
 }
 
 /** Longest gap between consecutive events (sorted) in [from, to], counting from `from`, in seconds. */
@@ -67,10 +70,17 @@ export async function runFailoverLoad(options: LoadOptions): Promise<LoadFigures
   const handled = new Map<number, number>();
   const handledAt: number[] = [];
   const statuses: string[] = [];
+  // Each load tags its messages: a group reused by a later load may get earlier messages again.
+  const run = randomBytes(4).toString('hex');
+  let earlier = 0;
   const sub = await api.subscribe(
     group,
     async (m) => {
-      const n = (m.payload as { n: number }).n;
+      const { n, run: from } = m.payload as { n: number; run: string };
+      if (from !== run) {
+        earlier++;
+        return;
+      }
       handled.set(n, (handled.get(n) ?? 0) + 1);
       handledAt.push(Date.now());
     },
@@ -99,7 +109,7 @@ export async function runFailoverLoad(options: LoadOptions): Promise<LoadFigures
           throw new Error(`publishing not done in time: ${confirmed.size} confirmed, ${handled.size} handled, ${failures} failures (last: ${lastError}), fault ${faulting === undefined ? 'not started' : faultEnd ? 'over' : 'running'}`);
         }
         try {
-          await api.publish({ n, pad: 'x'.repeat(200) }, { key: `k${n % 97}` });
+          await api.publish({ n, run, pad: 'x'.repeat(200) }, { key: `k${n % 97}` });
           confirmed.add(n);
           confirmedAt.push(Date.now());
           break;
@@ -164,6 +174,7 @@ export async function runFailoverLoad(options: LoadOptions): Promise<LoadFigures
     consumePauseS: longestPause(handledAt, faultStart, Math.max(pauseEnd, handledAt.at(-1) ?? pauseEnd)),
     faultS: (faultEnd - faultStart) / 1000,
     statuses,
+    earlier,
   };
   }
 }
@@ -172,6 +183,7 @@ export function describeFigures(label: string, f: LoadFigures): string {
   return (
     `${label}: ${f.confirmed} confirmed, ${f.handled} handled, lost ${f.lost}, duplicates ${f.duplicates}; ` +
     `longest pause: publishing ${f.publishPauseS.toFixed(1)} s, consuming ${f.consumePauseS.toFixed(1)} s; fault took ${f.faultS.toFixed(1)} s; ` +
-    `publish failures retried: ${f.publishFailures} (${f.failureCodes}); consumer status changes: ${f.statuses.join(' → ') || 'none'}`
+    `publish failures retried: ${f.publishFailures} (${f.failureCodes}); consumer status changes: ${f.statuses.join(' → ') || 'none'}` +
+    (f.earlier > 0 ? `; ${f.earlier} messages of the previous load delivered again` : '')
   );
 }

@@ -11,6 +11,26 @@ import { describeWithCluster, until } from './cluster-env.js';
 import { describeFigures, runFailoverLoad } from './failover-load.js';
 
 const quiet = { log: () => {} };
+
+/** Counts what the backend logs during a load (commit failures, re-sent partitions), for the figures. */
+const notes = {
+  counts: new Map<string, number>(),
+  logger: {
+    debug: (message: string) => notes.note('debug', message),
+    info: () => {},
+    warn: (message: string) => notes.note('warn', message),
+    error: (message: string) => notes.note('error', message),
+  },
+  note(level: string, message: string): void {
+    const kind = /could not commit/.test(message) ? 'commit failures' : /without an acknowledgement/.test(message) ? 'partitions re-sent (kafkajs#1303)' : level === 'debug' ? undefined : `other ${level}s`;
+    if (kind !== undefined) notes.counts.set(kind, (notes.counts.get(kind) ?? 0) + 1);
+  },
+  take(): string {
+    const text = [...notes.counts].map(([k, v]) => `${k}: ${v}`).join(', ') || 'nothing logged';
+    notes.counts.clear();
+    return text;
+  },
+};
 const status = await kafkaClusterStatus();
 const brokers = kafkaClusterUrl.replace('kafka://', '').split(',');
 /** Test-sized group timings, as in the single-broker suites. */
@@ -28,7 +48,7 @@ describeWithCluster('kafka 3-broker cluster failover', status, () => {
   beforeAll(async () => {
     admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
-    bus = (await connect({ url: kafkaClusterUrl, options: FAST_GROUPS, channels: { [channel]: { requires: { durable: true }, groups: ['g'] } } })) as unknown as Bus<never>;
+    bus = (await connect({ url: kafkaClusterUrl, options: FAST_GROUPS, logger: notes.logger, channels: { [channel]: { requires: { durable: true }, groups: ['g'] } } })) as unknown as Bus<never>;
   });
 
   afterAll(async () => {
@@ -53,7 +73,7 @@ describeWithCluster('kafka 3-broker cluster failover', status, () => {
     try {
       const figures = await runFailoverLoad({ bus, channel, group: 'g', total: 10_000, faultAfter: 3000, fault: () => victim.kill(quiet) });
       const after = (await partitions()).map((p) => p.leader);
-      console.log(`${describeFigures(`kafka kill -9 of broker ${victimId} (leader of ${counts.get(victimId)} of 3 partitions)`, figures)}; leaders before ${leaders.join(',')}, after ${after.join(',')}`);
+      console.log(`${describeFigures(`kafka kill -9 of broker ${victimId} (leader of ${counts.get(victimId)} of 3 partitions)`, figures)}; leaders before ${leaders.join(',')}, after ${after.join(',')}; backend: ${notes.take()}`);
       expect(figures.confirmed).toBe(10_000);
       expect(figures.lost).toBe(0);
       expect(after).not.toContain(victimId);
@@ -81,7 +101,7 @@ describeWithCluster('kafka 3-broker cluster failover', status, () => {
         await until('every partition fully replicated after the last restart', fullyReplicated);
       },
     });
-    console.log(describeFigures('kafka rolling restart of 3 brokers', figures));
+    console.log(`${describeFigures('kafka rolling restart of 3 brokers', figures)}; backend: ${notes.take()}`);
     expect(figures.lost).toBe(0);
     expect(figures.confirmed).toBeGreaterThanOrEqual(3000);
   });

@@ -10,10 +10,10 @@ await describeConformance({ name: 'rabbitmq (3-node cluster, quorum queues)', ur
 afterAll(async () => {
   if (!(await rabbitClusterStatus()).up) return;
   const list = async (what: string) =>
-    (await clusterCtl(CLUSTER_NODES[0], [what, 'name', '--no-table-headers']))
+    ((await clusterCtl(CLUSTER_NODES[0], [what, 'name', '--no-table-headers'])) as string)
       .split('\n')
-      .map((line) => line.trim())
-      .filter((name) => name.startsWith('sbt-'));
+      .map((line: string) => line.trim())
+      .filter((name: string) => name.startsWith('sbt-'));
   const [queues, exchanges] = [await list('list_queues'), await list('list_exchanges')];
   const { connect } = await import('amqplib');
   const connection = await connect(clusterUrl().split(',')[0] as string);

@@ -2,6 +2,7 @@ import { ConnectionError, type ConsumerHandle, type Delivery, type DeliverFn, ty
 import type { Consumer, ConsumerCrashEvent, ConsumerGroupJoinEvent, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { PartitionProgress } from './partition-progress.js';
 import { translateKafkaError } from './kafka-errors.js';
+import { retryTransient } from './transient-retry.js';
 import type { ResolvedKafkaOptions } from './options.js';
 
 /** Upper bound on how late a due heartbeat or interval commit is sent while a batch is handled. */
@@ -83,7 +84,8 @@ export class GroupConsumer implements ConsumerHandle {
     const joined = this.nextJoin();
     try {
       await consumer.connect();
-      await consumer.subscribe({ topics: [this.config.topic], fromBeginning: this.config.fromBeginning });
+      // On a cluster, the broker asked may not know a topic created a moment ago (UNKNOWN_TOPIC_OR_PARTITION, retriable).
+      await retryTransient(() => consumer.subscribe({ topics: [this.config.topic], fromBeginning: this.config.fromBeginning }), options.retry);
       await this.run(consumer);
       await joined;
     } catch (error) {
