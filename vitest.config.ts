@@ -32,7 +32,18 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
-      { test: { name: 'workspace', include: ['test/**/*.test.ts', 'examples/**/test/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 180_000, fileParallelism: false } },
+      {
+        test: {
+          name: 'workspace',
+          include: ['test/**/*.test.ts', 'examples/**/test/**/*.test.ts'],
+          exclude: ['test/cluster/**', '**/node_modules/**'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      // Failover on the 3-node test clusters (pnpm test:cluster starts and stops them); not part of `vitest run` alone.
+      { test: { name: 'cluster', include: ['test/cluster/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 300_000, fileParallelism: false } },
     ],
   },
 });

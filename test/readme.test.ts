@@ -45,4 +45,13 @@ await trace.getTracerProvider().getDelegate().forceFlush();
       rmSync(script, { force: true });
     }
   });
+
+  it('names the failover and Kafka 4 suites that .ci/run also runs', () => {
+    const readme = readFileSync(README as string, 'utf8');
+    const ci = readFileSync(new URL('../.ci/run', import.meta.url), 'utf8');
+    for (const [script, suite] of [['test:cluster', 'cluster'], ['test:kafka4', 'kafka4']]) {
+      expect(readme).toContain(`pnpm ${script}`);
+      expect(ci).toContain(`node test/run-suite.mjs ${suite}`);
+    }
+  });
 });

@@ -4,10 +4,14 @@ import { ConsumerHealth } from './consumer-health.js';
 import { partitionAssigners, type AssignorName } from './java-assignors.js';
 import { PartitionProgress } from './partition-progress.js';
 import { translateKafkaError } from './kafka-errors.js';
+import { retryTransient } from './transient-retry.js';
 import type { ResolvedKafkaOptions } from './options.js';
 
 /** Upper bound on how late a due heartbeat or interval commit is sent while a batch is handled. */
 const BEAT_CHECK_MS = 100;
+
+/** Longest wait for one offset commit before the next interval tries again (requestTimeoutMs if lower). */
+const COMMIT_TIMEOUT_MS = 5_000;
 
 /** Builds the Delivery for one record; returning undefined skips it (it counts as done). */
 export type DeliveryFactory = (message: KafkaMessage, partition: number, ack: () => void, redelivered: boolean) => Delivery | undefined;
@@ -97,7 +101,8 @@ export class GroupConsumer implements ConsumerHandle {
     const joined = this.nextJoin();
     try {
       await consumer.connect();
-      await consumer.subscribe({ topics: [this.config.topic], fromBeginning: this.config.fromBeginning });
+      // On a cluster, the broker asked may not know a topic created a moment ago (UNKNOWN_TOPIC_OR_PARTITION, retriable).
+      await retryTransient(() => consumer.subscribe({ topics: [this.config.topic], fromBeginning: this.config.fromBeginning }), options.retry);
       await this.run(consumer);
       await joined;
     } catch (error) {
@@ -264,15 +269,26 @@ export class GroupConsumer implements ConsumerHandle {
       points.push([progress, point]);
     }
     if (offsets.length === 0) return Promise.resolve();
-    this.committing = consumer
-      .commitOffsets(offsets)
+    // Bounded: kafkajs can leave a commit pending for good when the group coordinator's broker dies
+    // (seen on the test cluster), and every later commit would wait behind it; the next interval
+    // tries again on kafkajs' current coordinator. A late success of an abandoned commit can only
+    // move the group back to an older point (duplicates, never a gap).
+    let timer: NodeJS.Timeout | undefined;
+    const bound = Math.min(this.config.options.requestTimeoutMs, COMMIT_TIMEOUT_MS);
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`offset commit not answered within ${bound} ms`)), bound);
+    });
+    this.committing = Promise.race([consumer.commitOffsets(offsets), expired])
       .then(
         () => {
           for (const [progress, point] of points) progress.committed = point;
         },
         (error: unknown) => this.config.logger.debug(`switchboard kafka: ${this.config.label} could not commit offsets; retrying at the next interval`, { error: (error as Error).message }),
       )
-      .finally(() => (this.committing = undefined));
+      .finally(() => {
+        clearTimeout(timer);
+        this.committing = undefined;
+      });
     return this.committing;
   }
 

@@ -73,6 +73,8 @@ export class KafkaBackend implements Backend {
   private readonly instanceId = randomUUID();
   private connected: Connected | undefined;
   private readonly declaredGroups = new Map<string, Set<string>>();
+  /** Channels that declared durable: their topics (and `.dead` topics) are created replicated. */
+  private readonly durableChannels = new Set<string>();
   private readonly groupSetups = new Map<string, Promise<void>>();
   private readonly handles = new Set<GroupConsumer>();
   /** Per channel declared with delayedDelivery: this bus's delay forwarder and its consumer. */
@@ -187,10 +189,14 @@ export class KafkaBackend implements Backend {
     const declared = setup.options['partitions'];
     const explicit = typeof declared === 'number' && Number.isInteger(declared) && declared > 0 ? declared : undefined;
     const partitions = explicit ?? this.options.partitions;
+    // A durable channel's topic and its dead letters' topic are replicated (topic-admin decides how far).
+    if (isDeclared(setup.requires, 'durable')) this.durableChannels.add(setup.name);
     const facts = await topics.ensureTopic({
       topic,
       partitions,
+      durable: this.durableChannels.has(setup.name) || this.durableChannels.has(setup.name.replace(/\.dead$/, '')),
       ...(this.options.replicationFactor !== undefined && { replicationFactor: this.options.replicationFactor }),
+      ...(this.options.minInsyncReplicas !== undefined && { minInsyncReplicas: this.options.minInsyncReplicas }),
     });
     const warnings: string[] = [];
     if (!facts.created && explicit !== undefined && facts.partitions !== explicit) {

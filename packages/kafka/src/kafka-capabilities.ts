@@ -1,6 +1,7 @@
 import { MAX_TIMER_MS, type CapabilityReport } from '@switchboard/core';
 import { DELAY_TOPIC_SUFFIX, MAX_HELD } from './delay-forwarder.js';
 import type { ResolvedKafkaOptions } from './options.js';
+import { DURABLE_MIN_INSYNC_REPLICAS, DURABLE_REPLICATION_FACTOR } from './topic-admin.js';
 
 /** What this backend does with each capability, with the numbers that bound it. */
 export function kafkaCapabilities(options: ResolvedKafkaOptions): CapabilityReport {
@@ -70,8 +71,16 @@ export function kafkaCapabilities(options: ResolvedKafkaOptions): CapabilityRepo
       support: 'native',
       detail:
         `Produced with acks=all${options.idempotent ? ' by an idempotent producer' : ''}; publish resolves after every in-sync ` +
-        'replica stored the batch. Survival of a broker loss needs replication factor > 1 and min.insync.replicas ≥ 2.',
-      limits: { acks: 'all', idempotent: options.idempotent },
+        `replica stored the batch; a channel that declares durable gets its topic (and its dead letters' topic) created with replication factor ` +
+        `${options.replicationFactor ?? DURABLE_REPLICATION_FACTOR} and min.insync.replicas ${options.minInsyncReplicas ?? DURABLE_MIN_INSYNC_REPLICAS} ` +
+        '(options replicationFactor, minInsyncReplicas; fewer replicas on a cluster of fewer brokers, logged), so a confirmed message survives the loss of a broker; ' +
+        'a single broker keeps one copy, which survives its restart, not its loss, and topics that already exist keep their own settings.',
+      limits: {
+        acks: 'all',
+        idempotent: options.idempotent,
+        replicationFactor: options.replicationFactor ?? DURABLE_REPLICATION_FACTOR,
+        minInsyncReplicas: options.minInsyncReplicas ?? DURABLE_MIN_INSYNC_REPLICAS,
+      },
     },
   };
 }

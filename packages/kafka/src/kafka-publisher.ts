@@ -1,6 +1,7 @@
-import { ClosedError, MessageTooLargeError, type Logger, type WireMessage } from '@switchboard/core';
+import { ClosedError, ConnectionError, MessageTooLargeError, type Logger, type WireMessage } from '@switchboard/core';
 import type { Kafka, Message, Producer } from 'kafkajs';
 import { compressionType, type CompressionName } from './compression-registry.js';
+import { placedPartition } from './partition-placement.js';
 import { protocolErrorType, translateKafkaError } from './kafka-errors.js';
 import { recordBytes, toKafkaMessage } from './kafka-message.js';
 import type { ResolvedKafkaOptions } from './options.js';
@@ -16,6 +17,29 @@ interface PendingBatch {
 }
 
 const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+
+/** Re-sends of the partitions kafkajs left unacknowledged before a publish fails (each round waits for leaders anew). */
+const MAX_SEND_ROUNDS = 5;
+
+/**
+ * The messages of partitions `sendBatch` resolved without an acknowledgement for. kafkajs 2.2.4
+ * (tulios/kafkajs#1303) keeps one response per broker across its retries: when a partition's
+ * leader dies mid-request and the partition moves to a broker that already answered for its own
+ * partitions, the retry sends nothing for it and the batch resolves, its messages never written.
+ * Every message carries an explicit partition, so the acknowledgements tell which ones are missing.
+ */
+export function unacknowledged(sent: [string, Message[]][], acked: { topicName: string; partition: number }[]): [string, Message[]][] {
+  const done = new Set(acked.map((r) => `${r.topicName}\n${r.partition}`));
+  const missing: [string, Message[]][] = [];
+  for (const [topic, messages] of sent) {
+    const left = messages.filter((m) => {
+      const partition = placedPartition(m);
+      return partition !== undefined && !done.has(`${topic}\n${partition}`);
+    });
+    if (left.length > 0) missing.push([topic, left]);
+  }
+  return missing;
+}
 
 /**
  * Produces core's publish batches with acks=all, one `send` at a time. Batches that arrive while a
@@ -111,11 +135,20 @@ export class KafkaPublisher {
     for (const [compression, byTopic] of byCompression) {
       const producer = this.connected ?? (await this.current());
       try {
-        await producer.sendBatch({
-          acks: -1,
-          compression: compressionType(compression),
-          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-        });
+        let pending = [...byTopic];
+        for (let round = 1; ; round++) {
+          const acked = await producer.sendBatch({
+            acks: -1,
+            compression: compressionType(compression),
+            topicMessages: pending.map(([topic, messages]) => ({ topic, messages })),
+          });
+          pending = unacknowledged(pending, acked);
+          if (pending.length === 0) break;
+          if (round >= MAX_SEND_ROUNDS) throw new ConnectionError(`Kafka acknowledged only part of a produce batch ${round} times in a row (partition leaders moving); the publish is not confirmed`);
+          this.logger.warn('switchboard kafka: a produce batch resolved without an acknowledgement for some partitions (a leader moved meanwhile); sending those again', {
+            partitions: pending.flatMap(([topic, messages]) => [...new Set(messages.map((m) => `${topic}/${placedPartition(m)}`))]),
+          });
+        }
       } catch (error) {
         if (this.options.idempotent) this.retire(producer);
         throw error;

@@ -15,6 +15,13 @@ describe('KafkaOptionsSchema', () => {
   it('rejects unknown keys and a heartbeat not below the session timeout, naming the field', () => {
     expect(() => parseConfig(KafkaOptionsSchema, { partition: 3 }, 'options')).toThrow(/partition/);
     expect(() => parseConfig(KafkaOptionsSchema, { sessionTimeoutMs: 3000, heartbeatIntervalMs: 3000 }, 'options')).toThrow(ConfigError);
+    expect(() => parseConfig(KafkaOptionsSchema, { replicationFactor: 2, minInsyncReplicas: 3 }, 'options')).toThrow(/minInsyncReplicas/);
+  });
+
+  it('reports the replication a durable channel\'s topic is created with', () => {
+    expect(kafkaCapabilities(parseConfig(KafkaOptionsSchema, {}, 'options')).durable.limits).toEqual({ acks: 'all', idempotent: true, replicationFactor: 3, minInsyncReplicas: 2 });
+    const custom = kafkaCapabilities(parseConfig(KafkaOptionsSchema, { replicationFactor: 5, minInsyncReplicas: 3 }, 'options')).durable;
+    expect(custom.detail).toContain('replication factor 5 and min.insync.replicas 3');
   });
 
   it('reports every capability, the partition bound and what is emulated or unsupported', () => {

@@ -54,8 +54,18 @@ export const KafkaOptionsSchema = z.strictObject({
   retry: RetryOptionsSchema.default(RetryOptionsSchema.parse({})),
   /** Partitions for topics the backend creates, unless the channel declares `partitions`. */
   partitions: z.number().int().min(1).max(10_000).default(3),
-  /** Replication factor for created topics; default = the broker's `default.replication.factor`. */
+  /**
+   * Replication factor of created topics. Default: 3 for channels that declare `durable` (and
+   * their `.dead` topics), as many as the cluster has brokers when it has fewer; the broker's
+   * `default.replication.factor` for the others.
+   */
   replicationFactor: z.number().int().min(1).max(100).optional(),
+  /**
+   * `min.insync.replicas` of created topics: how many replicas must hold a batch before an
+   * acks=all produce is confirmed. Default: 2 for channels that declare `durable` (at most the
+   * replication factor − 1, at least 1), the broker's setting for the others.
+   */
+  minInsyncReplicas: z.number().int().min(1).max(100).optional(),
   /** Largest message core accepts (body + key + headers); match the broker's `message.max.bytes`. */
   maxMessageBytes: z.number().int().min(1024).default(DEFAULT_MAX_MESSAGE_BYTES),
   /**
@@ -97,6 +107,9 @@ export const KafkaOptionsSchema = z.strictObject({
 }).refine((o) => o.heartbeatIntervalMs < o.sessionTimeoutMs, {
   message: 'must be lower than sessionTimeoutMs (about a third of it is usual)',
   path: ['heartbeatIntervalMs'],
+}).refine((o) => o.minInsyncReplicas === undefined || o.replicationFactor === undefined || o.minInsyncReplicas <= o.replicationFactor, {
+  message: 'must not exceed replicationFactor (no produce could ever be confirmed)',
+  path: ['minInsyncReplicas'],
 });
 
 /** Kafka backend options as `connect({ options })` takes them (defaults optional). */

@@ -5,6 +5,13 @@ import { Partitioners } from './kafkajs-runtime.js';
 const PLACED = Symbol('switchboard.partition');
 type Placed = Message & { [PLACED]?: number };
 
+/** The partition a record was sent to: where {@link placementPartitioner} placed it, or its explicit one. */
+export function placedPartition(message: Message): number | undefined {
+  const placed = (message as Placed)[PLACED];
+  if (placed !== undefined) return placed;
+  return message.partition ?? undefined;
+}
+
 /**
  * Places records with the producer's own partition metadata, so a record never names a partition
  * the producer does not know yet (kafkajs would silently drop it) and partitions added to a topic

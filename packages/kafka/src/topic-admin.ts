@@ -10,7 +10,17 @@ export interface TopicSpec {
   topic: string;
   partitions: number;
   replicationFactor?: number;
+  minInsyncReplicas?: number;
+  /**
+   * The topic holds a durable channel's messages: unless set above, replication factor 3 and
+   * min.insync.replicas 2, capped to what the cluster's brokers can hold.
+   */
+  durable?: boolean;
 }
+
+/** What a durable channel's topic is created with on a cluster of three or more brokers. */
+export const DURABLE_REPLICATION_FACTOR = 3;
+export const DURABLE_MIN_INSYNC_REPLICAS = 2;
 
 /** Per-partition offsets of a topic, as strings (kafkajs keeps 64-bit offsets as text). */
 export interface PartitionOffsets {
@@ -58,20 +68,28 @@ export class TopicAdmin {
     });
     if (!existing.includes(spec.topic)) {
       try {
+        const { replicationFactor, minInsyncReplicas } = await this.replication(spec);
         created = await this.admin.createTopics({
           waitForLeaders: true,
           topics: [
             {
               topic: spec.topic,
               numPartitions: spec.partitions,
-              ...(spec.replicationFactor !== undefined && { replicationFactor: spec.replicationFactor }),
+              ...(replicationFactor !== undefined && { replicationFactor }),
+              ...(minInsyncReplicas !== undefined && { configEntries: [{ name: 'min.insync.replicas', value: String(minInsyncReplicas) }] }),
             },
           ],
         });
-        if (created) this.logger.debug('switchboard kafka: created topic', { topic: spec.topic, partitions: spec.partitions });
+        if (created) this.logger.debug('switchboard kafka: created topic', { topic: spec.topic, partitions: spec.partitions, replicationFactor, minInsyncReplicas });
       } catch (error) {
+        const type = protocolErrorType(error);
+        // On a cluster the broker kafkajs asks for leaders may not know the new topic yet: it was created, so wait on.
+        if (type === 'UNKNOWN_TOPIC_OR_PARTITION' || type === 'LEADER_NOT_AVAILABLE') {
+          await this.awaitLeaders(spec.topic);
+          created = true;
+        }
         // A concurrent creator can win between the listing and ours; the topic exists, which is all we need.
-        if (protocolErrorType(error) !== 'TOPIC_ALREADY_EXISTS') throw translateKafkaError(error, `creating topic "${spec.topic}"`);
+        else if (type !== 'TOPIC_ALREADY_EXISTS') throw translateKafkaError(error, `creating topic "${spec.topic}"`);
       }
     }
     this.partitionCounts.delete(spec.topic);
@@ -93,6 +111,39 @@ export class TopicAdmin {
       this.logger.debug('switchboard kafka: could not read cleanup.policy', { topic, error: (error as Error).message });
       return false;
     }
+  }
+
+  /** Waits (with the transient-retry budget) until every partition of a new topic has a leader. */
+  private async awaitLeaders(topic: string): Promise<void> {
+    try {
+      await this.again(async () => {
+        const partitions = (await this.admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions ?? [];
+        if (partitions.length === 0 || partitions.some((p) => p.leader < 0)) {
+          throw Object.assign(new Error(`topic "${topic}" has no leader for every partition yet`), { retriable: true });
+        }
+      });
+    } catch (error) {
+      throw translateKafkaError(error, `waiting for the leaders of new topic "${topic}"`);
+    }
+  }
+
+  /**
+   * Replication of a topic about to be created. A durable topic's defaults are capped to the
+   * brokers there are, so a single development broker still works (with replication factor 1,
+   * which survives a restart but not the loss of that broker): logged at warn.
+   */
+  private async replication(spec: TopicSpec): Promise<{ replicationFactor?: number; minInsyncReplicas?: number }> {
+    if (spec.durable !== true) return { ...(spec.replicationFactor !== undefined && { replicationFactor: spec.replicationFactor }), ...(spec.minInsyncReplicas !== undefined && { minInsyncReplicas: spec.minInsyncReplicas }) };
+    let replicationFactor = spec.replicationFactor;
+    if (replicationFactor === undefined) {
+      const brokers = (await this.again(() => this.admin.describeCluster())).brokers.length;
+      replicationFactor = Math.max(1, Math.min(DURABLE_REPLICATION_FACTOR, brokers));
+      if (replicationFactor < DURABLE_REPLICATION_FACTOR) {
+        this.logger.warn('switchboard kafka: the cluster has fewer brokers than a durable topic\'s replicas; its messages survive a broker restart, not the loss of a broker', { topic: spec.topic, brokers, replicationFactor });
+      }
+    }
+    const minInsyncReplicas = spec.minInsyncReplicas ?? Math.max(1, Math.min(DURABLE_MIN_INSYNC_REPLICAS, replicationFactor - 1));
+    return { replicationFactor, minInsyncReplicas };
   }
 
   /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { QUEUE_TYPE_OPTIONS } from './queue-type.js';
 import { RabbitTopologyMappingSchema } from './topology-mapping.js';
 
 /** RabbitMQ's own default for `max_message_size` (3.8+): 128 MiB. */
@@ -48,6 +49,12 @@ export const RabbitOptionsSchema = z.strictObject({
    * CloudEvents Java SDK's Proton AMQP reader, releases before the binding's 1.0.3 text).
    */
   cloudEventsPrefix: z.enum(['cloudEvents_', 'cloudEvents:']).default('cloudEvents_'),
+  /**
+   * Queue type of every channel's group queues unless the channel sets its own `queueType`.
+   * `auto`: quorum for channels that declare `durable` (and do not require `priority`), classic
+   * for the others.
+   */
+  queueType: z.enum(QUEUE_TYPE_OPTIONS).default('auto'),
 });
 
 /** RabbitMQ backend options as `connect({ options })` takes them (defaults optional). */
@@ -72,6 +79,20 @@ export const RabbitChannelOptionsSchema = z.object({
    * Default: on for `<channel>.dead`, so no dead letter is lost before someone subscribes.
    */
   keepUnrouted: z.boolean().optional(),
+  /**
+   * Type of the channel's group queues (and its retry, delay and parked queues): `quorum`
+   * (replicated, survives the loss of a minority of cluster nodes; no priority in RabbitMQ 3.10),
+   * `classic` (on one node; priority) or `auto` (the bus's `queueType`, whose default picks
+   * quorum when the channel declares `durable` and does not require `priority`).
+   */
+  queueType: z.enum(QUEUE_TYPE_OPTIONS).optional(),
+  /**
+   * Quorum queues only: after this many deliveries without an ack (a message that crashes or
+   * hangs every consumer that takes it) the broker dead-letters the message into `<channel>.dead`,
+   * at least once. Core's `retry.maxAttempts` covers handlers that throw; this covers the ones
+   * that never return. Unset: no broker-side limit (RabbitMQ 3.10's default).
+   */
+  deliveryLimit: z.number().int().min(1).max(1_000_000).optional(),
   /** Maps the channel onto an existing (or hand-shaped) exchange, routing keys, bindings and queues. */
   rabbitmq: RabbitTopologyMappingSchema.optional(),
 });

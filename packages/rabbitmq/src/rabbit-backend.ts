@@ -71,19 +71,19 @@ class RabbitBackend implements Backend {
     private readonly logger: Logger,
   ) {
     this.binding = { headerPrefix: options.cloudEventsPrefix, readPrefixes: READ_PREFIXES };
-    this.capabilities = rabbitCapabilities();
+    this.capabilities = rabbitCapabilities(options.queueType);
     this.maxMessageBytes = options.maxMessageBytes;
     const brokers = parseBrokerUrl(url);
     this.publishing = new RabbitConnection(brokers, options, logger, 'publish');
     this.consuming = new RabbitConnection(brokers, options, logger, 'consume');
-    this.topology = new RabbitTopology(this.publishing, options.operationTimeoutMs, logger);
+    this.topology = new RabbitTopology(this.publishing, options.operationTimeoutMs, logger, options.queueType);
     this.publisher = new RabbitPublisher(this.publishing, options.operationTimeoutMs, logger);
     this.requester = new RabbitRequester(this.publishing);
     this.replier = new RabbitReplier(this.publishing, options.operationTimeoutMs, logger);
   }
 
   channelCapabilities(channel: string, requires: Requirements, options?: Record<string, unknown>): Partial<Record<CapabilityName, CapabilitySupport>> {
-    return rabbitChannelCapabilities(this.capabilities, channel, requires, options ?? {});
+    return rabbitChannelCapabilities(this.capabilities, channel, requires, options ?? {}, this.options.queueType);
   }
 
   observe(events: BackendEvents): void {

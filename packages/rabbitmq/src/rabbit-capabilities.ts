@@ -2,10 +2,15 @@ import { isDeclared, parseConfig, type CapabilityName, type CapabilityReport, ty
 import { MAX_BUCKETS, MAX_DELAY_MS, MAX_LATENESS_PERCENT } from './delay-buckets.js';
 import { mappingCapabilities } from './mapping-capabilities.js';
 import { RabbitChannelOptionsSchema } from './options.js';
+import { durableDetail, priorityEntry, queueTypeCapabilities } from './queue-type-capabilities.js';
+import { chooseQueueType, type QueueTypeOption } from './queue-type.js';
 import { resolveMapping } from './topology-mapping.js';
 
-/** What this backend does, capability by capability; the conformance suite proves each claim. */
-export function rabbitCapabilities(): CapabilityReport {
+/**
+ * What this backend does, capability by capability; the conformance suite proves each claim.
+ * `busQueueType` is the bus option `queueType`, the default of every channel.
+ */
+export function rabbitCapabilities(busQueueType: QueueTypeOption = 'auto'): CapabilityReport {
   return {
     fanout: {
       support: 'native',
@@ -20,18 +25,16 @@ export function rabbitCapabilities(): CapabilityReport {
       detail: 'The group queue gets single-active-consumer, so one subscriber at a time handles a group (others wait as hot standbys) with per-key in-process ordering and in-place retries; use Kafka when a group must consume ordered keys in parallel.',
       limits: { activeConsumersPerGroup: 1 },
     },
-    priority: {
-      support: 'native',
-      detail: 'Group queues are classic queues with x-max-priority (the channel\'s maxPriority, default 10) and prefetch equal to concurrency, so the broker orders the backlog.',
-      limits: { maxPriority: 255 },
-    },
+    priority: priorityEntry(busQueueType),
     requestReply: {
       support: 'native',
       detail: 'Requests use direct reply-to with a correlation id and a per-request timeout; a request with no responder is returned by the broker (mandatory) and fails at once with NoResponderError.',
     },
     replay: {
       support: 'native',
-      detail: 'A stream queue bound beside the group queues keeps the channel\'s history (default 7 days, channel option streamMaxAge / streamMaxBytes); replay reads it from earliest, a position (stream offset) or a timestamp.',
+      detail:
+        'A stream queue bound beside the group queues keeps the channel\'s history (default 7 days, channel option streamMaxAge / streamMaxBytes); replay reads it from earliest, a position (stream offset) or a timestamp; ' +
+        'streams are replicated to every node of a cluster (a leader and followers, like quorum queues), so the history survives losing a minority of nodes whatever the queue type of the group queues.',
       limits: { retention: 'streamMaxAge (default 7D)' },
     },
     delayedDelivery: {
@@ -47,15 +50,13 @@ export function rabbitCapabilities(): CapabilityReport {
       support: 'native',
       detail: 'The ttlMs option becomes the AMQP per-message expiration, so the broker drops the message if it is not consumed in time (a delayed message starts its TTL when it falls due).',
     },
-    durable: {
-      support: 'native',
-      detail: 'Exchanges and queues are durable, messages persistent, and publish() resolves only on the broker\'s publisher confirm (re-sent after a reconnect, so at least once).',
-    },
+    durable: { support: 'native', detail: durableDetail(busQueueType) },
   };
 }
 
 /**
- * Per-channel adjustments: single-active-consumer (for `orderedByKey`) stops members of a group
+ * Per-channel adjustments: the channel's queue type (which deployment `durable` holds for,
+ * priority refused on quorum queues, a deliveryLimit), single-active-consumer (for `orderedByKey`) stops members of a group
  * from sharing work, a stream replays in publish order whatever the priority, and a mapping onto
  * other topology (`options.rabbitmq`) changes what groups receive. Throws ConfigError for invalid
  * channel options, so a bad mapping fails `connect()` before any broker traffic.
@@ -65,9 +66,12 @@ export function rabbitChannelCapabilities(
   channel: string,
   requires: Requirements,
   options: Record<string, unknown> = {},
+  busQueueType: QueueTypeOption = 'auto',
 ): Partial<Record<CapabilityName, CapabilitySupport>> {
   const parsed = parseConfig(RabbitChannelOptionsSchema, options, `RabbitMQ options of channel "${channel}"`);
-  return mappingCapabilities(base, conflicts(base, requires), resolveMapping(channel, parsed.rabbitmq));
+  const choice = chooseQueueType(requires, parsed.queueType, busQueueType);
+  const byQueueType = queueTypeCapabilities(channel, base, requires, choice, busQueueType, parsed.deliveryLimit);
+  return mappingCapabilities(base, { ...byQueueType, ...conflicts(base, requires) }, resolveMapping(channel, parsed.rabbitmq));
 }
 
 function conflicts(base: CapabilityReport, requires: Requirements): Partial<Record<CapabilityName, CapabilitySupport>> {

@@ -154,6 +154,23 @@ export class RabbitConnection {
   }
 
   /**
+   * Drops the shared publisher-confirms channel, if it is still `channel`, so the next publish
+   * opens a fresh one. Used after the broker nacked messages: on RabbitMQ 3.10 a channel that
+   * first published to a quorum queue while its leader's node was going down keeps routing to the
+   * dead leader and the broker nacks every later publish to that queue on that channel; a new
+   * channel finds the new leader.
+   */
+  discardConfirmChannel(channel: ConfirmChannel): void {
+    const current = this.confirm;
+    if (current === undefined) return;
+    void current.then((open) => {
+      if (open !== channel) return;
+      if (this.confirm === current) this.confirm = undefined;
+      open.close().catch(() => {});
+    }, () => {});
+  }
+
+  /**
    * Runs `work` on a throwaway channel: a failed declare closes only that channel (AMQP closes
    * the channel on 404/406), never the ones publishing or consuming.
    */

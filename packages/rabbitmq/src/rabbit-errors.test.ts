@@ -48,6 +48,20 @@ describe('translateRabbitError', () => {
   });
 });
 
+describe('queue type mismatch', () => {
+  it('says how to keep a classic queue that a durable channel would now declare as quorum', () => {
+    const error = amqp(
+      406,
+      'Operation failed: QueueDeclare; 406 (PRECONDITION-FAILED) with message "PRECONDITION_FAILED - inequivalent arg \'x-queue-type\' for queue \'orders:billing\' in vhost \'/\': received the value \'quorum\' of type \'longstr\' but current is none"',
+    );
+    const translated = translateRabbitError(error, ctx);
+    expect(translated).toBeInstanceOf(ConfigError);
+    expect(translated.message).toContain('"orders:billing" already exists as a classic queue, but this channel declares it as a quorum queue');
+    expect(translated.message).toContain("set queueType: 'classic' in the channel's options to keep using it");
+    expect(translated.message).toContain("rabbitmqctl delete_queue 'orders:billing'");
+  });
+});
+
 describe('isConnectionLoss', () => {
   it('tells a lost channel or connection from a refused operation', () => {
     expect(isConnectionLoss(new Error('channel closed'))).toBe(true);

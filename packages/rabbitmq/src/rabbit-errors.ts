@@ -83,6 +83,7 @@ export function translateRabbitError(error: unknown, ctx: ErrorContext): Switchb
   const inequivalent = /inequivalent arg '([^']+)' for (queue|exchange) '([^']+)' in vhost '([^']*)': received (.*) but current is (.*)"?$/.exec(text);
   if (inequivalent !== null) {
     const [, arg, kind, name = '', vhost = '/', received, current] = inequivalent;
+    if (arg === 'x-queue-type') return queueTypeMismatch(name, vhost, String(received), String(current), error);
     return new ConfigError(
       `RabbitMQ ${kind} "${name}" already exists with ${arg} = ${String(current).replace(/"$/, '')}, but this channel declares ${received}: ` +
         `${deleteHint(kind as 'queue' | 'exchange', name, vhost)}, change the channel declaration to match, ` +
@@ -106,6 +107,26 @@ export function translateRabbitError(error: unknown, ctx: ErrorContext): Switchb
     return new ConnectionError(`${where} failed: the connection to RabbitMQ was lost (${text}); it is retried automatically`, { cause: error });
   }
   return new SwitchboardError(`${where} failed: ${text}`, { cause: error });
+}
+
+/** `none` (classic by default), `'quorum'`, `the value 'quorum' of type 'longstr'` → the queue type. */
+function queueTypeOf(text: string): string {
+  return /'([^']+)'/.exec(text)?.[1] ?? 'classic';
+}
+
+/**
+ * A queue Switchboard declares exists with another type: most often a classic queue from before
+ * durable channels defaulted to quorum queues. Its type cannot change in place.
+ */
+function queueTypeMismatch(name: string, vhost: string, received: string, current: string, cause: unknown): ConfigError {
+  const existing = queueTypeOf(current);
+  const wanted = queueTypeOf(received);
+  return new ConfigError(
+    `RabbitMQ queue "${name}" already exists as a ${existing} queue, but this channel declares it as a ${wanted} queue (a channel that declares durable gets quorum queues unless it sets queueType), ` +
+      `and a queue's type cannot change: set queueType: '${existing}' in the channel's options to keep using it, ` +
+      `or drain it (map the group onto it with options.rabbitmq, declare: false) and ${deleteHint('queue', name, vhost)}`,
+    { cause },
+  );
 }
 
 /**

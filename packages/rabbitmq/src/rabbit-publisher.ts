@@ -85,6 +85,8 @@ export class RabbitPublisher {
         if (failed.messages.length === 0) return;
         pending = failed.messages;
         failure = failed.error;
+        // Nacked on a channel that stays open: re-send on a new one (see discardConfirmChannel).
+        if (failed.nacked) this.connection.discardConfirmChannel(channel);
       } catch (error) {
         failure = error;
       }
@@ -126,11 +128,12 @@ export class RabbitPublisher {
   }
 
   /** Writes every message, then waits for their confirms. Returns those that failed. */
-  private async sendAll(channel: ConfirmChannel, messages: Outgoing[], deadline: number): Promise<{ messages: Outgoing[]; error?: unknown }> {
+  private async sendAll(channel: ConfirmChannel, messages: Outgoing[], deadline: number): Promise<{ messages: Outgoing[]; error?: unknown; nacked?: boolean }> {
     const watch = this.watch(channel);
     const failed: Outgoing[] = [];
     let firstError: unknown;
     const confirms: Promise<void>[] = [];
+    let nacked = false;
     for (let i = 0; i < messages.length; i++) {
       const message = messages[i] as Outgoing;
       if (watch.closed !== undefined) {
@@ -146,6 +149,7 @@ export class RabbitPublisher {
               if (error !== null && error !== undefined) {
                 failed.push(message);
                 // amqplib reports a nack and a closed channel alike; only the channel's state tells them apart.
+                if (watch.closed === undefined) nacked = true;
                 firstError ??= watch.closed ?? new ConnectionError('RabbitMQ nacked the message (a queue could not store it)');
               }
               resolve();
@@ -170,6 +174,9 @@ export class RabbitPublisher {
     clearTimeout(timer);
     if (timedOut) return { messages, error: new ConnectionError('no publisher confirm arrived') };
     const error = watch.error ?? firstError;
-    return error === undefined ? { messages: failed } : { messages: failed, error };
+    const outcome: { messages: Outgoing[]; error?: unknown; nacked?: boolean } = { messages: failed };
+    if (error !== undefined) outcome.error = error;
+    if (nacked && watch.closed === undefined) outcome.nacked = true;
+    return outcome;
   }
 }

@@ -3,6 +3,7 @@ import { ConfigError, isDeclared, parseConfig, type ChannelSetup, type Logger } 
 import { delayQueueExpiresMs, redeclareEveryMs } from './delay-buckets.js';
 import { verifyExistingExchange, verifyExistingQueue, type NeededArgument } from './existing-topology.js';
 import { RabbitChannelOptionsSchema, type RabbitChannelOptions } from './options.js';
+import { chooseQueueType, quorumHoldingArguments, type QueueTypeChoice, type QueueTypeOption } from './queue-type.js';
 import type { RabbitConnection } from './rabbit-connection.js';
 import { isConnectionLoss } from './rabbit-errors.js';
 import { DELAY_BUCKET_HEADER } from './wire-properties.js';
@@ -10,6 +11,7 @@ import { everyMessageBinding, groupRoute, resolveMapping, routesByKey, type Chan
 import {
   delayExchangeName,
   delayQueueName,
+  exchangeName,
   PARKED_GROUP,
   requestQueueName,
   retryQueueName,
@@ -20,6 +22,9 @@ import {
 /** What the backend remembers about a channel, to declare its queues the same way every time. */
 export interface ChannelTopology {
   name: string;
+  /** Group, retry, delay and parked queues are of this type. */
+  queueType: QueueTypeChoice;
+  /** The channel declares priority and its queues can order by it (classic queues only). */
   priority: boolean;
   orderedByKey: boolean;
   replay: boolean;
@@ -29,6 +34,11 @@ export interface ChannelTopology {
   /** Exchange, routing and per-group queues: Switchboard's defaults unless the channel maps others. */
   mapping: ChannelMapping;
   groups: Set<string>;
+  /**
+   * Recorded by the backend itself (the `<channel>.dead` channel a deliveryLimit dead-letters
+   * into), not from a declaration: a later declaration of the channel replaces it.
+   */
+  implicit?: boolean;
 }
 
 /**
@@ -52,6 +62,7 @@ export class RabbitTopology {
     private readonly connection: RabbitConnection,
     private readonly timeoutMs: number,
     private readonly logger: Logger,
+    private readonly queueType: QueueTypeOption = 'auto',
   ) {
     connection.onTopologyRecovery((model) => this.restore(model as unknown as { createChannel(): Promise<Channel> }));
   }
@@ -61,8 +72,12 @@ export class RabbitTopology {
     return this.channels.get(name);
   }
 
-  async ensureChannel(setup: ChannelSetup): Promise<ChannelTopology> {
-    const topology = this.channels.get(setup.name) ?? describeChannel(setup);
+  async ensureChannel(setup: ChannelSetup, implicit = false): Promise<ChannelTopology> {
+    const known = this.channels.get(setup.name);
+    const parent = setup.name.endsWith('.dead') ? this.channels.get(setup.name.slice(0, -'.dead'.length)) : undefined;
+    const topology = known !== undefined && !(known.implicit === true && !implicit) ? known : describeChannel(setup, this.queueType, parent?.queueType.type);
+    if (known !== undefined && topology !== known) for (const group of known.groups) topology.groups.add(group);
+    if (implicit && known === undefined) topology.implicit = true;
     for (const group of setup.groups) topology.groups.add(group);
     const { mapping } = topology;
     if (!mapping.declareExchange) {
@@ -72,6 +87,10 @@ export class RabbitTopology {
     for (const group of topology.groups) await this.verifyGroup(topology, group);
     await this.run(`declaring channel "${setup.name}"`, (channel) => this.declareChannel(channel, topology));
     this.channels.set(setup.name, topology);
+    // At the delivery limit the broker dead-letters into <channel>.dead (its queues then follow this channel's type).
+    if (topology.options.deliveryLimit !== undefined && this.channels.get(`${setup.name}.dead`) === undefined) {
+      await this.ensureChannel({ name: `${setup.name}.dead`, requires: {}, groups: [], options: {} }, true);
+    }
     return topology;
   }
 
@@ -108,6 +127,7 @@ export class RabbitTopology {
         ? { 'x-dead-letter-exchange': topology.mapping.exchange }
         : { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': groupRoute(topology.mapping, group).queue };
     args['x-expires'] = delayQueueExpiresMs(bucketMs);
+    if (topology.queueType.type === 'quorum') Object.assign(args, quorumHoldingArguments());
     const viaExchange = group === undefined && routesByKey(topology.mapping.exchangeType);
     let declared = this.declaring.get(queue);
     if (declared === undefined) {
@@ -139,6 +159,13 @@ export class RabbitTopology {
 
   private groupArguments(topology: ChannelTopology): Record<string, unknown> {
     const args: Record<string, unknown> = {};
+    if (topology.queueType.type === 'quorum') {
+      args['x-queue-type'] = 'quorum';
+      const limit = topology.options.deliveryLimit;
+      if (limit !== undefined) {
+        Object.assign(args, quorumHoldingArguments(), { 'x-delivery-limit': limit, 'x-dead-letter-exchange': exchangeName(`${topology.name}.dead`) });
+      }
+    }
     if (topology.priority) args['x-max-priority'] = topology.options.maxPriority;
     if (topology.orderedByKey) args['x-single-active-consumer'] = true;
     return args;
@@ -221,9 +248,13 @@ export class RabbitTopology {
 }
 
 /** A channel's recorded topology, from its declaration; throws ConfigError for options it cannot honour. */
-function describeChannel(setup: ChannelSetup): ChannelTopology {
+function describeChannel(setup: ChannelSetup, busQueueType: QueueTypeOption, parentQueueType?: 'classic' | 'quorum'): ChannelTopology {
   const options = parseConfig(RabbitChannelOptionsSchema, setup.options, `RabbitMQ options of channel "${setup.name}"`);
   const mapping = resolveMapping(setup.name, options.rabbitmq);
+  const queueType = chooseQueueType(setup.requires, options.queueType, busQueueType, parentQueueType);
+  if (options.deliveryLimit !== undefined && queueType.type !== 'quorum') {
+    throw new ConfigError(`channel "${setup.name}": deliveryLimit needs quorum queues, but its queues are classic (${queueType.why}); set queueType: 'quorum' or drop deliveryLimit`);
+  }
   if (options.keepUnrouted === true && !mapping.declareExchange) {
     throw new ConfigError(
       `channel "${setup.name}": keepUnrouted needs an exchange Switchboard declares (its alternate exchange is set at declaration); ` +
@@ -233,7 +264,8 @@ function describeChannel(setup: ChannelSetup): ChannelTopology {
   const keepUnrouted = options.keepUnrouted ?? (setup.name.endsWith('.dead') && mapping.declareExchange);
   const topology: ChannelTopology = {
     name: setup.name,
-    priority: isDeclared(setup.requires, 'priority'),
+    queueType,
+    priority: isDeclared(setup.requires, 'priority') && queueType.type === 'classic',
     orderedByKey: isDeclared(setup.requires, 'orderedByKey'),
     replay: isDeclared(setup.requires, 'replay'),
     durable: isDeclared(setup.requires, 'durable'),
