@@ -161,7 +161,14 @@ export class TopicAdmin {
 
   async topicOffsets(topic: string): Promise<PartitionOffsets[]> {
     try {
-      const offsets = await this.again(() => this.admin.fetchTopicOffsets(topic));
+      const offsets = await this.again(() =>
+        this.admin.fetchTopicOffsets(topic).catch((error: unknown) => {
+          // kafkajs 2.2.4 destructures its ListOffsets answers unchecked: while a new topic's metadata
+          // is still incomplete (seen on Kafka 4.1) it throws a TypeError, which is worth another try.
+          if (error instanceof TypeError) throw Object.assign(new Error(`incomplete offsets answer for topic "${topic}": ${error.message}`), { retriable: true, cause: error });
+          throw error;
+        }),
+      );
       return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high }));
     } catch (error) {
       throw translateKafkaError(error, `reading offsets of topic "${topic}"`);
