@@ -159,23 +159,23 @@ export async function runFailoverLoad(options: LoadOptions): Promise<LoadFigures
   }
 
   function figures(): LoadFigures {
-  confirmedAt.sort((a, b) => a - b);
-  handledAt.sort((a, b) => a - b);
-  const deliveries = [...handled.values()].reduce((a, b) => a + b, 0);
-  const pauseEnd = Math.max(faultEnd, confirmedAt.at(-1) ?? faultEnd);
-  return {
-    confirmed: confirmed.size,
-    handled: handled.size,
-    duplicates: deliveries - handled.size,
-    lost: [...confirmed].filter((n) => !handled.has(n)).length,
-    publishFailures: failures,
-    failureCodes: [...failureCodes].map(([c, k]) => `${c}×${k}`).join(', ') || 'none',
-    publishPauseS: longestPause(confirmedAt, faultStart, pauseEnd),
-    consumePauseS: longestPause(handledAt, faultStart, Math.max(pauseEnd, handledAt.at(-1) ?? pauseEnd)),
-    faultS: (faultEnd - faultStart) / 1000,
-    statuses,
-    earlier,
-  };
+    confirmedAt.sort((a, b) => a - b);
+    handledAt.sort((a, b) => a - b);
+    const deliveries = [...handled.values()].reduce((a, b) => a + b, 0);
+    const pauseEnd = Math.max(faultEnd, confirmedAt.at(-1) ?? faultEnd);
+    return {
+      confirmed: confirmed.size,
+      handled: handled.size,
+      duplicates: deliveries - handled.size,
+      lost: [...confirmed].filter((n) => !handled.has(n)).length,
+      publishFailures: failures,
+      failureCodes: [...failureCodes].map(([c, k]) => `${c}×${k}`).join(', ') || 'none',
+      publishPauseS: longestPause(confirmedAt, faultStart, pauseEnd),
+      consumePauseS: longestPause(handledAt, faultStart, Math.max(pauseEnd, handledAt.at(-1) ?? pauseEnd)),
+      faultS: (faultEnd - faultStart) / 1000,
+      statuses,
+      earlier,
+    };
   }
 }
 

@@ -146,6 +146,10 @@ export class GroupConsumer implements ConsumerHandle {
     const assigned = event.payload.memberAssignment[topic] ?? [];
     // A revoked partition's late completions must not be committed over its new owner's progress.
     for (const partition of this.progress.keys()) if (!assigned.includes(partition)) this.progress.delete(partition);
+    // kafkajs resolves commitOffsets without committing while its runner is down (crash, restart:
+    // e.g. after the group coordinator's broker died), so a point it "confirmed" before this join
+    // may never have reached the broker: commit every kept partition again.
+    for (const progress of this.progress.values()) progress.committed = undefined;
     const consumer = this.consumer;
     if (consumer !== undefined && !this.config.commit) {
       for (const partition of assigned) {
