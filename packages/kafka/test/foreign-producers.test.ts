@@ -8,6 +8,7 @@ import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { kafkaPaths } from '../../../test/brokers/kafka.mjs';
 import { describeWithBroker, FAST_GROUPS, KAFKA_URL } from './kafka-env.js';
+import { CONSOLE_PRODUCER, JAVA_LOGGING } from './java-tools.js';
 
 // Producers that are not Switchboard: raw kafkajs and Kafka's own Java console tools.
 const BROKER = KAFKA_URL.replace('kafka://', '');
@@ -31,7 +32,7 @@ async function open<C extends Record<string, object>>(channels: C): Promise<Bus<
 /** Runs one of Kafka's Java tools with the broker's own jars; resolves with its stdout. */
 function java(mainClass: string, args: string[], stdin = ''): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('java', ['-cp', path.join(kafkaPaths.libs, '*'), '-Dlog4j.configuration=file:/dev/null', mainClass, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('java', ['-cp', path.join(kafkaPaths.libs, '*'), ...JAVA_LOGGING, mainClass, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -51,7 +52,7 @@ function java(mainClass: string, args: string[], stdin = ''): Promise<string> {
 function consoleProduce(name: string, lines: string[], withHeaders: boolean): Promise<string> {
   const args = ['--bootstrap-server', BROKER, '--topic', name, '--property', 'parse.key=true', '--property', 'null.marker=<null>'];
   if (withHeaders) args.push('--property', 'parse.headers=true');
-  return java('kafka.tools.ConsoleProducer', args, `${lines.join('\n')}\n`);
+  return java(CONSOLE_PRODUCER, args, `${lines.join('\n')}\n`);
 }
 
 /** Reads `count` records of `name` from the beginning with a raw kafkajs consumer. */

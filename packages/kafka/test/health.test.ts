@@ -26,7 +26,7 @@ describeWithBroker('kafka health', () => {
     opened.push(bus);
     const events: ConnectionStatus[] = [];
     bus.on('connection', (status) => void events.push(status));
-    expect(bus.health()).toMatchObject({ backend: 'kafka', ok: true, connections: [{ name: 'producer', state: 'ready', endpoint: '127.0.0.1:9092' }] });
+    expect(bus.health()).toMatchObject({ backend: 'kafka', ok: true, connections: [{ name: 'producer', state: 'ready', endpoint: KAFKA_URL.replace(/^kafka:\/\//, '') }] });
     const sub = await bus.channel(channel).subscribe('billing', () => {});
     const names = bus.health().connections.map((c) => c.name);
     expect(names.some((name) => name.startsWith('consumer ') && name.endsWith(`${channel}:billing`))).toBe(true);

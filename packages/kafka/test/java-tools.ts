@@ -1,17 +1,24 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe } from 'vitest';
+import { kafkaPaths, kafkaVersion } from '../../../test/brokers/kafka.mjs';
 import { describeWithBroker, KAFKA_URL } from './kafka-env.js';
 
-/** The Kafka jars the broker script assembled (test/brokers/kafka.mjs: kafkaPaths.libs). */
-export const KAFKA_HOME = path.join(process.env['SWITCHBOARD_CACHE'] ?? path.join(homedir(), '.cache', 'switchboard'), 'kafka-3.9');
-export const KAFKA_LIBS = path.join(KAFKA_HOME, 'libs');
+/** The jars and data of the broker the suites run against (3.9, or 4.1 under SWITCHBOARD_KAFKA_VERSION). */
+export const KAFKA_HOME = kafkaPaths.dir;
+export const KAFKA_LIBS = kafkaPaths.libs;
+/** Kafka 4 moved the console producer from core (Scala, `kafka.tools`) to the tools module. */
+export const CONSOLE_PRODUCER = kafkaVersion.startsWith('3.') ? 'kafka.tools.ConsoleProducer' : 'org.apache.kafka.tools.ConsoleProducer';
 const CLASSPATH = path.join(KAFKA_LIBS, '*');
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
-const LOG4J = `-Dlog4j.configuration=file:${path.join(FIXTURES, 'java-log4j.properties')}`;
+/** Logging of the Java tools: log4j 1 (Kafka 3.x) and log4j2 (4.x) both to stderr, so stdout carries only records. */
+export const JAVA_LOGGING = [
+  `-Dlog4j.configuration=file:${path.join(FIXTURES, 'java-log4j.properties')}`,
+  `-Dlog4j2.configurationFile=${path.join(FIXTURES, 'java-log4j2.properties')}`,
+];
 
 /** host:port list for Java's bootstrap.servers, from the kafka:// URL the suites use. */
 export const BOOTSTRAP = KAFKA_URL.replace(/^kafka:\/\//, '').replace(/\?.*$/, '');
@@ -59,7 +66,7 @@ export interface JavaProcess {
 
 export function startJava(mainClass: string, args: string[], classpath?: string): JavaProcess {
   const cp = classpath === undefined ? CLASSPATH : `${classpath}${path.delimiter}${CLASSPATH}`;
-  const child = spawn('java', ['-Xms64m', '-Xmx256m', '-XX:TieredStopAtLevel=1', LOG4J, '-cp', cp, mainClass, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('java', ['-Xms64m', '-Xmx256m', '-XX:TieredStopAtLevel=1', ...JAVA_LOGGING, '-cp', cp, mainClass, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   const lines: string[] = [];
   let stdout = '';
   let stderr = '';
@@ -105,7 +112,7 @@ export function compileFixture(file: string): { dir: string; remove(): void } {
 /** Kafka's console producer: one `key|value` line per record. */
 export function consoleProduce(topic: string, records: { key: string; value: string }[], extra: string[] = []): Promise<JavaResult> {
   return runJava(
-    'kafka.tools.ConsoleProducer',
+    CONSOLE_PRODUCER,
     ['--bootstrap-server', BOOTSTRAP, '--topic', topic, '--property', 'parse.key=true', '--property', 'key.separator=|', ...extra],
     { input: records.map((r) => `${r.key}|${r.value}\n`).join('') },
   );
@@ -114,7 +121,7 @@ export function consoleProduce(topic: string, records: { key: string; value: str
 /** The compression codec of every record batch in a topic partition's log, read from the broker's own files. */
 export async function batchCodecs(topic: string, partition = 0): Promise<string[]> {
   // The test broker's log.dirs (test/brokers/kafka.mjs); KAFKA_DATA_DIR for another local broker.
-  const dir = path.join(process.env['KAFKA_DATA_DIR'] ?? path.join(KAFKA_HOME, 'data'), `${topic}-${partition}`);
+  const dir = path.join(process.env['KAFKA_DATA_DIR'] ?? kafkaPaths.data, `${topic}-${partition}`);
   const files = readdirSync(dir).filter((f) => f.endsWith('.log')).map((f) => path.join(dir, f));
   const result = await runJava('kafka.tools.DumpLogSegments', ['--files', files.join(',')]);
   return [...result.stdout.matchAll(/compresscodec: (\w+)/g)].map((m) => (m[1] as string).toLowerCase());
