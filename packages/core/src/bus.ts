@@ -7,9 +7,9 @@ import { ClosedError, ConfigError } from './errors.js';
 import { checkUrlCredentials } from './url-credentials.js';
 import { silentLogger, type Logger } from './logger.js';
 import { adaptLogger } from './logger-adapters.js';
-import { isBackendFactory, resolveBackendFactory } from './resolve-backend.js';
+import { installedCatalogs, isBackendFactory, resolveBackendFactory } from './resolve-backend.js';
 import { BusEvents } from './bus-events.js';
-import type { Backend } from './spi.js';
+import type { Backend, CapabilityCatalog } from './spi.js';
 import type { ActiveSubscription } from './subscription.js';
 import { createTelemetry, type BusTelemetry } from './telemetry/bus-telemetry.js';
 import type { TelemetryOptions } from './telemetry/telemetry-options.js';
@@ -39,6 +39,8 @@ class SwitchboardBus implements ChannelHost {
     readonly events: BusEvents,
     readonly telemetry: BusTelemetry | undefined,
     logger: Logger,
+    /** Catalogs of the other installed backends, for `satisfiedBy` when a channel declared later is refused. */
+    private readonly alternatives: readonly CapabilityCatalog[] = [],
   ) {
     this.source = config.source;
     this.closeTimeoutMs = config.closeTimeoutMs;
@@ -106,7 +108,7 @@ class SwitchboardBus implements ChannelHost {
       }
       parseConfig(ChannelNameSchema, name, `channel name "${name}"`);
       resolved = parseConfig(ChannelSpecSchema, spec, `declaration of channel "${name}"`);
-      const { plan, problems } = planChannel(this.adapter, name, resolved.requires, resolved.options);
+      const { plan, problems } = planChannel(this.adapter, name, resolved.requires, resolved.options, this.alternatives);
       if (problems.length > 0) throw capabilityError(this.adapter.name, problems);
       this.specs.set(name, resolved);
       this.plans.set(name, plan);
@@ -195,16 +197,18 @@ export async function connect<const C extends Record<string, ChannelSpec> = {}>(
         ? given.create({ url: config.url, options: config.options, logger })
         : given;
   const channels = Object.entries(config.channels);
+  const alternatives = await installedCatalogs();
   const plans = checkChannels(
     backend,
     Object.fromEntries(channels.map(([name, spec]) => [name, spec.requires])),
     Object.fromEntries(channels.map(([name, spec]) => [name, spec.options])),
+    alternatives,
   );
   const events = new BusEvents(logger);
   backend.observe?.(events);
   const telemetry = await createTelemetry(config.telemetry as TelemetryOptions | false | undefined, backend, logger);
   await backend.connect();
-  const bus = new SwitchboardBus(backend, config, plans, events, telemetry, logger);
+  const bus = new SwitchboardBus(backend, config, plans, events, telemetry, logger, alternatives);
   try {
     await Promise.all(Object.keys(config.channels).map((name) => bus.ensure(name)));
   } catch (error) {

@@ -39,49 +39,6 @@ export type Requirement = true | 'native' | 'preferred';
 /** A channel's requirements by capability; `false` or absent = not needed. */
 export type Requirements = Partial<Record<CapabilityName, Requirement | false>>;
 
-/** Support levels of the backends Switchboard ships, used for `satisfiedBy` hints and memory profiles. */
-export const KNOWN_SUPPORT: Record<'memory' | 'rabbitmq' | 'kafka', Record<CapabilityName, Support>> = {
-  memory: {
-    fanout: 'native',
-    workQueue: 'native',
-    orderedByKey: 'native',
-    priority: 'native',
-    requestReply: 'native',
-    replay: 'native',
-    delayedDelivery: 'native',
-    deadLetter: 'native',
-    messageTtl: 'native',
-    durable: 'unsupported',
-  },
-  rabbitmq: {
-    fanout: 'native',
-    workQueue: 'native',
-    orderedByKey: 'emulated',
-    priority: 'native',
-    requestReply: 'native',
-    replay: 'native',
-    delayedDelivery: 'emulated',
-    deadLetter: 'native',
-    messageTtl: 'native',
-    durable: 'native',
-  },
-  kafka: {
-    fanout: 'native',
-    workQueue: 'native',
-    orderedByKey: 'native',
-    priority: 'unsupported',
-    requestReply: 'emulated',
-    replay: 'native',
-    delayedDelivery: 'emulated',
-    deadLetter: 'emulated',
-    messageTtl: 'emulated',
-    durable: 'native',
-  },
-};
-
-/** Names of the backends Switchboard ships. */
-export type KnownBackend = keyof typeof KNOWN_SUPPORT;
-
 /** True when `support` meets `requirement` (a `'preferred'` requirement is always met, possibly degraded). */
 export function satisfies(requirement: Requirement, support: Support): boolean {
   if (requirement === 'preferred') return true;

@@ -1,23 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { CAPABILITY_NAMES, KNOWN_SUPPORT, type CapabilityReport, type Requirements } from './capabilities.js';
+import { CAPABILITY_NAMES, type CapabilityName, type CapabilityReport, type Requirements, type Support } from './capabilities.js';
 import { checkChannels, planChannel } from './capability-check.js';
 import { CapabilityError } from './errors.js';
-import type { Backend } from './spi.js';
+import type { CapabilityCatalog } from './spi.js';
 
-// Pure planning logic only needs the report part of a backend.
-function reportOnlyBackend(name: keyof typeof KNOWN_SUPPORT, conflicts?: Backend['channelCapabilities']): Backend {
+// Pure planning logic: made-up catalogs with the support levels that matter here (the real ones
+// live in each backend package and are compared with the memory profiles by the parity test).
+const TABLE: Record<string, Partial<Record<CapabilityName, Support>>> = {
+  memory: { durable: 'unsupported' },
+  rabbitmq: { orderedByKey: 'emulated', delayedDelivery: 'emulated' },
+  kafka: { priority: 'unsupported', requestReply: 'emulated', delayedDelivery: 'emulated', deadLetter: 'emulated', messageTtl: 'emulated' },
+};
+
+function reportOnlyBackend(name: string, conflicts?: CapabilityCatalog['channelCapabilities']): CapabilityCatalog {
   const capabilities = Object.fromEntries(
-    CAPABILITY_NAMES.map((cap) => [cap, { support: KNOWN_SUPPORT[name][cap], detail: `${name} ${cap} detail` }]),
+    CAPABILITY_NAMES.map((cap) => [cap, { support: TABLE[name]?.[cap] ?? 'native', detail: `${name} ${cap} detail` }]),
   ) as CapabilityReport;
-  return { name, binding: { headerPrefix: 'ce_' }, capabilities, ...(conflicts && { channelCapabilities: conflicts }) } as Backend;
+  return { name, capabilities, ...(conflicts && { channelCapabilities: conflicts }) };
 }
+
+const ALL = ['memory', 'rabbitmq', 'kafka'].map((name) => reportOnlyBackend(name));
 
 describe('capability planning', () => {
   const kafka = reportOnlyBackend('kafka');
 
   it('accepts native and emulated for true, only native for native', () => {
     expect(planChannel(kafka, 'rpc', { requestReply: true }).problems).toEqual([]);
-    expect(planChannel(kafka, 'rpc', { requestReply: 'native' }).problems).toEqual([
+    expect(planChannel(kafka, 'rpc', { requestReply: 'native' }, undefined, ALL).problems).toEqual([
       expect.objectContaining({ channel: 'rpc', capability: 'requestReply', required: 'native', support: 'emulated', satisfiedBy: ['memory', 'rabbitmq'] }),
     ]);
   });
@@ -36,7 +45,7 @@ describe('capability planning', () => {
     };
     let error: unknown;
     try {
-      checkChannels(kafka, channels);
+      checkChannels(kafka, channels, {}, ALL);
     } catch (e) {
       error = e;
     }
@@ -53,9 +62,20 @@ describe('capability planning', () => {
       requires.priority && requires.replay ? { replay: { support: 'unsupported', detail: 'a stream queue cannot be a priority queue' } } : {},
     );
     expect(planChannel(rabbit, 'a', { replay: true }).problems).toEqual([]);
-    expect(planChannel(rabbit, 'b', { replay: true, priority: true }).problems).toEqual([
+    expect(planChannel(rabbit, 'b', { replay: true, priority: true }, undefined, ALL).problems).toEqual([
       expect.objectContaining({ capability: 'replay', reason: 'a stream queue cannot be a priority queue', satisfiedBy: ['memory', 'kafka'] }),
     ]);
+  });
+
+  it("names as satisfiedBy only the alternatives whose own per-channel rules accept the channel", () => {
+    const rabbit = reportOnlyBackend('rabbitmq', (_channel, requires) =>
+      requires.priority && requires.replay ? { replay: { support: 'unsupported', detail: 'a stream queue cannot be a priority queue' } } : {},
+    );
+    const strictKafka = reportOnlyBackend('kafka', (_channel, requires) =>
+      requires.priority ? { replay: { support: 'unsupported', detail: 'not with priority' } } : {},
+    );
+    const throwing = { ...reportOnlyBackend('other'), channelCapabilities: () => { throw new Error('bad options'); } };
+    expect(planChannel(rabbit, 'b', { replay: true, priority: true }, undefined, [ALL[0]!, strictKafka, throwing]).problems[0]?.satisfiedBy).toEqual(['memory']);
   });
 
   it("passes each channel's backend options to the per-channel report", () => {

@@ -1,6 +1,5 @@
 import {
   CAPABILITY_NAMES,
-  KNOWN_SUPPORT,
   satisfies,
   type CapabilityName,
   type CapabilityReport,
@@ -9,7 +8,7 @@ import {
   type Requirements,
 } from './capabilities.js';
 import { CapabilityError, type CapabilityProblem } from './errors.js';
-import type { Backend } from './spi.js';
+import type { CapabilityCatalog } from './spi.js';
 
 /** What the plan decided for one declared capability on one channel. */
 export interface PlannedCapability extends CapabilitySupport {
@@ -28,24 +27,41 @@ export interface ChannelPlan {
 }
 
 /** The backend's report for one channel, with its per-channel adjustments (conflicts) applied. */
-export function channelReport(backend: Backend, channel: string, requires: Requirements, options?: Record<string, unknown>): CapabilityReport {
+export function channelReport(backend: CapabilityCatalog, channel: string, requires: Requirements, options?: Record<string, unknown>): CapabilityReport {
   const overrides = backend.channelCapabilities?.(channel, requires, options);
   return overrides === undefined ? backend.capabilities : { ...backend.capabilities, ...overrides };
 }
 
-/** Known backends whose table meets the requirement; never the backend that just failed it (a per-channel conflict). */
-function satisfiedBy(capability: CapabilityName, required: Requirement, failed: string): string[] {
-  return Object.entries(KNOWN_SUPPORT)
-    .filter(([name, table]) => name !== failed && satisfies(required, table[capability]) && (required !== 'preferred' || table[capability] !== 'unsupported'))
-    .map(([name]) => name);
+/**
+ * The other catalogs that would accept this capability on this channel, with their own
+ * per-channel rules applied; never the backend that just failed it. A catalog that refuses the
+ * channel's options (ConfigError) does not count.
+ */
+function satisfiedBy(
+  alternatives: readonly CapabilityCatalog[],
+  failed: string,
+  target: { channel: string; requires: Requirements; options: Record<string, unknown> | undefined; capability: CapabilityName; required: Requirement },
+): string[] {
+  return alternatives
+    .filter((catalog) => {
+      if (catalog.name === failed) return false;
+      try {
+        const support = channelReport(catalog, target.channel, target.requires, target.options)[target.capability].support;
+        return satisfies(target.required, support) && support !== 'unsupported';
+      } catch {
+        return false;
+      }
+    })
+    .map((catalog) => catalog.name);
 }
 
 /** Plans one channel; returns the plan and every unmet requirement. */
 export function planChannel(
-  backend: Backend,
+  backend: CapabilityCatalog,
   channel: string,
   requires: Requirements,
   options?: Record<string, unknown>,
+  alternatives: readonly CapabilityCatalog[] = [],
 ): {
   /** What each declared capability becomes. */
   plan: ChannelPlan;
@@ -66,7 +82,7 @@ export function planChannel(
         required,
         support: offered.support,
         reason: offered.detail,
-        satisfiedBy: satisfiedBy(name, required, backend.name),
+        satisfiedBy: satisfiedBy(alternatives, backend.name, { channel, requires, options, capability: name, required }),
       });
     }
     plan.capabilities[name] = { ...offered, required, degraded: required === 'preferred' && offered.support === 'unsupported' };
@@ -89,16 +105,20 @@ export function capabilityError(backendName: string, problems: CapabilityProblem
   return new CapabilityError(message, problems);
 }
 
-/** Plans every channel and throws one CapabilityError listing every problem on every channel. */
+/**
+ * Plans every channel and throws one CapabilityError listing every problem on every channel;
+ * `alternatives` (the catalogs of the other installed backends) fill in `satisfiedBy`.
+ */
 export function checkChannels(
-  backend: Backend,
+  backend: CapabilityCatalog,
   channels: Record<string, Requirements>,
   options: Record<string, Record<string, unknown>> = {},
+  alternatives: readonly CapabilityCatalog[] = [],
 ): Map<string, ChannelPlan> {
   const plans = new Map<string, ChannelPlan>();
   const problems: CapabilityProblem[] = [];
   for (const [channel, requires] of Object.entries(channels)) {
-    const result = planChannel(backend, channel, requires, options[channel]);
+    const result = planChannel(backend, channel, requires, options[channel], alternatives);
     plans.set(channel, result.plan);
     problems.push(...result.problems);
   }

@@ -216,7 +216,8 @@ export class ChannelRuntime {
   /** How this channel's subscribers read messages; a dead-letter channel reads them like its original channel. */
   private decoder(): MessageDecoder {
     const own = payloadRules(this.name, this.spec);
-    if (!isDeadLetterChannel(this.name)) return createMessageDecoder(this.name, this.binding, own);
+    // Every subscription of this channel decodes alike: a message fanned out to several of them is read once.
+    if (!isDeadLetterChannel(this.name)) return createMessageDecoder(this.name, this.binding, own, this);
     const originalName = originalChannelOf(this.name);
     const original = this.host.specOf(originalName);
     return createDeadLetterDecoder(this.name, this.binding, own, original === undefined ? undefined : payloadRules(originalName, original));
@@ -250,7 +251,7 @@ export class ChannelRuntime {
     kind: SubscriptionStatus['kind'],
     group: string | undefined,
     options: SubscribeOptions | undefined,
-    makeRunner: (ctx: RunnerContext) => (delivery: Delivery) => Promise<void>,
+    makeRunner: (ctx: RunnerContext) => (delivery: Delivery) => Promise<void> | undefined,
     open: (deliver: DeliverFn, consume: ConsumeOptions) => Promise<ConsumerHandle>,
   ): Promise<Subscription> {
     this.host.assertOpen();
@@ -330,7 +331,9 @@ export class ChannelRuntime {
       if (!REQUEST_OPTIONS.has(option)) throw new ConfigError(`Unknown request option "${option}" on channel ${this.name}; valid: ${[...REQUEST_OPTIONS].join(', ')}`);
     }
     const timeoutMs = options?.timeoutMs === undefined ? this.host.requestTimeoutMs : checkMs(options.timeoutMs, `timeoutMs of request() on channel ${this.name}`, 1);
-    const envelope: AnyPublishOptions = { ...(options?.key !== undefined && { key: options.key }), ...(options?.headers !== undefined && { headers: options.headers }) };
+    const envelope: AnyPublishOptions = {};
+    if (options?.key !== undefined) envelope.key = options.key;
+    if (options?.headers !== undefined) envelope.headers = options.headers;
     // Only the trace context the request span adds: id, traceparent, tracestate.
     if (trace !== undefined) {
       for (const name of ['id', 'traceparent', 'tracestate'] as const) if (typeof trace[name] === 'string') envelope[name] = trace[name];

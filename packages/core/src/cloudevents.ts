@@ -48,8 +48,17 @@ export const KNOWN_ATTRIBUTES = ['specversion', 'id', 'source', 'type', 'time', 
 /** Every attribute's header name under one prefix. */
 export type AttributeHeaderNames = { readonly [A in (typeof KNOWN_ATTRIBUTES)[number]]: string } & { readonly prefix: string; readonly first: number };
 
+/**
+ * The same string, internalised (V8 keeps one copy of each property name): header names read from
+ * an object are internalised, so comparing them with these is a pointer check instead of a
+ * character comparison (`ce_time` and `ce_type` have the same length).
+ */
+function internalised(name: string): string {
+  return Object.keys({ [name]: true })[0] as string;
+}
+
 function headerNames(prefix: string): AttributeHeaderNames {
-  const names = Object.fromEntries(KNOWN_ATTRIBUTES.map((attribute) => [attribute, `${prefix}${attribute}`])) as Record<(typeof KNOWN_ATTRIBUTES)[number], string>;
+  const names = Object.fromEntries(KNOWN_ATTRIBUTES.map((attribute) => [attribute, internalised(`${prefix}${attribute}`)])) as Record<(typeof KNOWN_ATTRIBUTES)[number], string>;
   return Object.freeze({ ...names, prefix, first: prefix.charCodeAt(0) });
 }
 
@@ -150,6 +159,17 @@ function daysFromCivil(year: number, month: number, day: number): number {
  * through Date.parse.
  */
 export function parseEventTime(value: string): number {
+  // Messages published in the same millisecond carry the same string (often the same instance).
+  if (value === lastTime) return lastTimeMs;
+  const ms = readEventTime(value);
+  lastTime = value;
+  lastTimeMs = ms;
+  return ms;
+}
+let lastTime = '';
+let lastTimeMs = Number.NaN;
+
+function readEventTime(value: string): number {
   if (value.length === 24 && value.charCodeAt(23) === 90 && value.charCodeAt(10) === 84 && value.charCodeAt(19) === 46 && value.charCodeAt(4) === 45 && value.charCodeAt(7) === 45) {
     const century = two(value, 0);
     const yy = two(value, 2);

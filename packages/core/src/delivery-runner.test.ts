@@ -72,3 +72,39 @@ describe('dead-lettering that the broker refuses', () => {
     expect(d.acks).toBe(0);
   });
 });
+
+describe('handlers that settle without a promise', () => {
+  it('acks a synchronous handler before returning, and returns no promise', () => {
+    const d = delivery();
+    const seen: unknown[] = [];
+    const result = createDeliveryRunner(context(async () => {}, []), (message) => void seen.push(message.payload))(d);
+    expect(result).toBeUndefined();
+    expect(d.acks).toBe(1);
+    expect(seen).toEqual([{ n: 1 }]);
+  });
+
+  it('retries a handler that throws synchronously, then acks once an attempt succeeds', async () => {
+    const d = delivery();
+    const attempts: number[] = [];
+    const ctx = { ...context(async () => {}, []), retry: RetrySchema.parse({ maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2 }) };
+    await createDeliveryRunner(ctx, (message) => {
+      attempts.push(message.attempt);
+      if (message.attempt < 2) throw new Error('not yet');
+    })(d);
+    expect(attempts).toEqual([1, 2]);
+    expect(d.acks).toBe(1);
+  });
+
+  it('awaits any thenable the handler returns before acking', async () => {
+    const d = delivery();
+    let resolve!: () => void;
+    const thenable = { then: (ok: () => void) => void (resolve = ok) };
+    const running = createDeliveryRunner(context(async () => {}, []), () => thenable)(d);
+    expect(running).toBeInstanceOf(Promise);
+    await Promise.resolve();
+    expect(d.acks).toBe(0);
+    resolve();
+    await running;
+    expect(d.acks).toBe(1);
+  });
+});

@@ -112,7 +112,7 @@ async function publishDeadLetter(ctx: RunnerContext, publish: (dead: WireMessage
  * never leaves a message unsettled while the subscription is open; on close, what has not
  * finished stays unsettled so the broker delivers it again.
  */
-export function createDeliveryRunner(ctx: RunnerContext, handler: (message: Message) => unknown): (delivery: Delivery) => Promise<void> {
+export function createDeliveryRunner(ctx: RunnerContext, handler: (message: Message) => unknown): (delivery: Delivery) => Promise<void> | undefined {
   const publishDead = ctx.deadLetter;
   const deadLetter = async (delivery: Delivery, error: unknown, attempts: number, watch: DeliveryWatch | undefined, messageId?: string): Promise<void> => {
     if (ctx.signal.aborted) return;
@@ -131,56 +131,117 @@ export function createDeliveryRunner(ctx: RunnerContext, handler: (message: Mess
     await (watch === undefined ? publish() : watch.deadLetter(attempts, publish));
   };
 
-  return async (delivery) => {
-    let attempt = 1;
-    if (expired(delivery)) {
-      ctx.logger.debug('switchboard: dropped an expired message before its handler (ttlMs)', { channel: ctx.channel, group: ctx.group, id: delivery.id });
-      delivery.ack();
-      return;
-    }
-    const watch = ctx.telemetry?.received(delivery);
+  /**
+   * The attempts from `attempt` on, when the first one did not settle synchronously: `failure`
+   * is how the previous attempt ended (absent: run it now). Retries, backoff and dead-lettering.
+   */
+  const attempts = async (delivery: Delivery, message: Message, watch: DeliveryWatch | undefined, first: number, failure?: { error: unknown }): Promise<void> => {
+    let attempt = first;
+    let failed = failure;
     try {
-      let message: Message | undefined;
-      try {
-        message = ctx.decode(delivery);
-        attempt = message.attempt;
-      } catch (error) {
-        watch?.invalid(message, error);
-        await deadLetter(delivery, error, attempt, watch);
-        return;
-      }
       for (;;) {
-        try {
-          message.attempt = attempt;
-          await (watch === undefined ? handler(message) : watch.run(message, handler));
-          // Past the drain timeout the broker already took the message back: acking now could settle another delivery.
-          if (!ctx.signal.aborted) delivery.ack();
-          return;
-        } catch (error) {
-          // Without a dead-letter channel behind it, only "do not retry" ends the attempts.
-          if (skipsRetries(error) || (publishDead !== undefined && attempt >= ctx.retry.maxAttempts)) {
-            await deadLetter(delivery, error, attempt, watch, message.id);
+        if (failed === undefined) {
+          try {
+            message.attempt = attempt;
+            await (watch === undefined ? handler(message) : watch.run(message, handler));
+            // Past the drain timeout the broker already took the message back: acking now could settle another delivery.
+            if (!ctx.signal.aborted) delivery.ack();
             return;
+          } catch (error) {
+            failed = { error };
           }
-          const delay = backoffDelay(ctx.retry, attempt);
-          watch?.retrying(delay, attempt);
-          if (delivery.retryLater !== undefined && (await retryLater(ctx, delivery, delay, attempt))) return;
-          // Closing: leave the message unsettled so the broker gives it to another consumer.
-          if (!(await sleep(delay, ctx.signal))) return;
-          attempt++;
         }
+        const { error } = failed;
+        failed = undefined;
+        // Without a dead-letter channel behind it, only "do not retry" ends the attempts.
+        if (skipsRetries(error) || (publishDead !== undefined && attempt >= ctx.retry.maxAttempts)) {
+          await deadLetter(delivery, error, attempt, watch, message.id);
+          return;
+        }
+        const delay = backoffDelay(ctx.retry, attempt);
+        watch?.retrying(delay, attempt);
+        if (delivery.retryLater !== undefined && (await retryLater(ctx, delivery, delay, attempt))) return;
+        // Closing: leave the message unsettled so the broker gives it to another consumer.
+        if (!(await sleep(delay, ctx.signal))) return;
+        attempt++;
       }
     } catch (error) {
-      ctx.logger.error('switchboard: unexpected failure while settling a message; it stays unsettled until the subscription closes, then the broker delivers it again', {
-        channel: ctx.channel,
-        group: ctx.group,
-        id: delivery.id,
-        error: errorText(error).message,
-      });
+      unexpected(ctx, delivery, error);
     } finally {
       watch?.end();
     }
   };
+
+  const invalid = async (delivery: Delivery, error: unknown, attempt: number, watch: DeliveryWatch | undefined): Promise<void> => {
+    try {
+      watch?.invalid(undefined, error);
+      await deadLetter(delivery, error, attempt, watch);
+    } catch (failure) {
+      unexpected(ctx, delivery, failure);
+    } finally {
+      watch?.end();
+    }
+  };
+
+  // Read per message: a plain flag, since AbortSignal's getter checks its receiver on every call.
+  let aborted = ctx.signal.aborted;
+  ctx.signal.addEventListener('abort', () => void (aborted = true), { once: true });
+  const settled = (delivery: Delivery): void => {
+    try {
+      if (!aborted) delivery.ack();
+    } catch (error) {
+      unexpected(ctx, delivery, error);
+    }
+  };
+
+  // Not async: a handler that returns without a promise (or a message that was dropped) settles
+  // here and returns undefined, so the dispatcher frees the slot at once. One async function and
+  // its promise per message was the largest allocation of the delivery path (memory benchmark).
+  return (delivery) => {
+    if (expired(delivery)) {
+      ctx.logger.debug('switchboard: dropped an expired message before its handler (ttlMs)', { channel: ctx.channel, group: ctx.group, id: delivery.id });
+      try {
+        delivery.ack();
+      } catch (error) {
+        unexpected(ctx, delivery, error);
+      }
+      return undefined;
+    }
+    const watch = ctx.telemetry?.received(delivery);
+    let message: Message;
+    try {
+      message = ctx.decode(delivery);
+    } catch (error) {
+      return invalid(delivery, error, 1, watch);
+    }
+    // Tracing wraps the handler in its span: the general path.
+    if (watch !== undefined) return attempts(delivery, message, watch, message.attempt);
+    const attempt = message.attempt;
+    let result: unknown;
+    try {
+      result = handler(message);
+    } catch (error) {
+      return attempts(delivery, message, undefined, attempt, { error });
+    }
+    // Whatever `await` would treat as a thenable is awaited the same way.
+    if (result !== null && (typeof result === 'object' || typeof result === 'function') && typeof (result as PromiseLike<unknown>).then === 'function') {
+      return Promise.resolve(result as PromiseLike<unknown>).then(
+        () => settled(delivery),
+        (error: unknown) => attempts(delivery, message, undefined, attempt, { error }),
+      );
+    }
+    settled(delivery);
+    return undefined;
+  };
+}
+
+function unexpected(ctx: RunnerContext, delivery: Delivery, error: unknown): void {
+  ctx.logger.error('switchboard: unexpected failure while settling a message; it stays unsettled until the subscription closes, then the broker delivers it again', {
+    channel: ctx.channel,
+    group: ctx.group,
+    id: delivery.id,
+    error: errorText(error).message,
+  });
 }
 
 /** True when the message's `ttlMs` ran out before a handler could take it. */

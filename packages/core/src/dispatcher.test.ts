@@ -37,3 +37,22 @@ describe('Dispatcher', () => {
     expect(await dispatcher.drain(5_000)).toBe(true);
   });
 });
+
+describe('Dispatcher with handlers that finish synchronously', () => {
+  it('frees the slot at once and keeps per-key order when sync and async runs mix', async () => {
+    const order: string[] = [];
+    const dispatcher = new Dispatcher<{ key: string; i: number }>(
+      (item) => {
+        order.push(`${item.key}${item.i}`);
+        // Every third item is asynchronous: the key's later items must wait for it.
+        return item.i % 3 === 0 ? tick(1).then(() => undefined) : undefined;
+      },
+      2,
+      true,
+    );
+    for (let i = 0; i < 12; i++) for (const key of ['a', 'b']) expect(dispatcher.push({ key, i })).toBeUndefined();
+    expect(await dispatcher.drain(5_000)).toBe(true);
+    expect(dispatcher.inFlight).toBe(0);
+    for (const key of ['a', 'b']) expect(order.filter((o) => o.startsWith(key))).toEqual(Array.from({ length: 12 }, (_, i) => `${key}${i}`));
+  });
+});

@@ -25,7 +25,8 @@ export class Dispatcher<T extends { key?: string }> {
   private stopped = false;
 
   constructor(
-    private readonly run: (item: T) => Promise<void>,
+    /** Runs one item; returns undefined when it finished synchronously (the slot is free at once). */
+    private readonly run: (item: T) => Promise<void> | undefined,
     private readonly concurrency: number,
     private readonly orderedByKey: boolean,
   ) {
@@ -55,8 +56,17 @@ export class Dispatcher<T extends { key?: string }> {
       else waiting.push(item);
     } else {
       if (key !== undefined) this.claimed.set(key, undefined);
-      this.ready.push(item);
-      this.pump();
+      if (this.active < this.concurrency && this.head === this.ready.length) {
+        // A free slot and nothing waiting: run it now, without a trip through the queue.
+        if (this.start(item, key)) {
+          // Its key's next message (queued meanwhile) may be ready now.
+          if (this.head < this.ready.length) this.pump();
+          this.afterFinish();
+        }
+      } else {
+        this.ready.push(item);
+        this.pump();
+      }
     }
     if (this.pending < this.highWater) return undefined;
     return new Promise((resolve) => this.waiters.push(resolve));
@@ -94,17 +104,11 @@ export class Dispatcher<T extends { key?: string }> {
   }
 
   private pump(): void {
+    let finishedNow = false;
     while (this.active < this.concurrency && this.head < this.ready.length) {
       const item = this.ready[this.head] as T;
       this.ready[this.head++] = undefined;
-      this.active++;
-      // `run` settles its own errors; completion runs either way so a slot is never lost.
-      const key = this.orderedByKey ? item.key : undefined;
-      if (key === undefined) this.run(item).then(this.doneUnkeyed, this.doneUnkeyed);
-      else {
-        const done = (): void => this.finish(key);
-        this.run(item).then(done, done);
-      }
+      if (this.start(item, this.orderedByKey ? item.key : undefined)) finishedNow = true;
     }
     if (this.head === this.ready.length) {
       this.ready.length = 0;
@@ -113,6 +117,7 @@ export class Dispatcher<T extends { key?: string }> {
       this.ready = this.ready.slice(this.head);
       this.head = 0;
     }
+    if (finishedNow) this.afterFinish();
   }
 
   private wakeWaiters(): void {
@@ -122,19 +127,46 @@ export class Dispatcher<T extends { key?: string }> {
     for (const wake of waiters) wake();
   }
 
+  /** Runs one item in a slot; true when it finished synchronously (its slot is free again). */
+  private start(item: T, key: string | undefined): boolean {
+    this.active++;
+    // `run` settles its own errors; completion runs either way so a slot is never lost.
+    const running = this.run(item);
+    if (running === undefined) {
+      // Finished synchronously: free the slot here, without a promise or a nested pump.
+      this.active--;
+      this.pending--;
+      if (key !== undefined) this.release(key);
+      return true;
+    }
+    if (key === undefined) running.then(this.doneUnkeyed, this.doneUnkeyed);
+    else {
+      const done = (): void => this.finish(key);
+      running.then(done, done);
+    }
+    return false;
+  }
+
+  /** The key's next waiting message (if any) becomes ready. */
+  private release(key: string): void {
+    const waiting = this.claimed.get(key);
+    const next = waiting?.shift();
+    if (next === undefined) this.claimed.delete(key);
+    else {
+      if (waiting?.length === 0) this.claimed.set(key, undefined);
+      this.ready.push(next);
+    }
+  }
+
   private finish(key: string | undefined): void {
     this.active--;
     this.pending--;
-    if (key !== undefined) {
-      const waiting = this.claimed.get(key);
-      const next = waiting?.shift();
-      if (next === undefined) this.claimed.delete(key);
-      else {
-        if (waiting?.length === 0) this.claimed.set(key, undefined);
-        this.ready.push(next);
-      }
-    }
+    if (key !== undefined) this.release(key);
     this.pump();
+    this.afterFinish();
+  }
+
+  private afterFinish(): void {
     if (this.pending < this.highWater) this.wakeWaiters();
     if (this.pending === 0 && this.idleWaiters.length > 0) {
       const idle = this.idleWaiters;

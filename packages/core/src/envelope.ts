@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { attributeText, bindingFor, Field, fieldOf, parseEventTime, prefixOf, readStructuredEvent, type EnvelopeBinding } from './cloudevents.js';
 import { JSON_CODEC, type PayloadCodec } from './codec.js';
 import { CONTENT_TYPE_HEADER, isControlHeader, refuseReservedHeader, reservedHeaderReason } from './control-headers.js';
 import { readDeadLetterInfo } from './dead-letter.js';
 import { JSON_TYPE, kindOf, MediaKind } from './media-type.js';
+import { newMessageId } from './message-id.js';
 import type { Delivery, WireMessage } from './spi.js';
 import { checkTraceContext, pickTraceContext, TRACE_HEADERS } from './trace-context.js';
 import type { Message } from './types.js';
@@ -64,6 +64,16 @@ const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
  * message and was a top cost in the memory benchmark). Falls back outside 4-digit years.
  */
 function isoTime(ms: number): string {
+  // Pipelined publishing makes hundreds of messages per millisecond: they share one string.
+  if (ms === lastIsoMs) return lastIso;
+  lastIso = formatIsoTime(ms);
+  lastIsoMs = ms;
+  return lastIso;
+}
+let lastIsoMs = Number.NaN;
+let lastIso = '';
+
+function formatIsoTime(ms: number): string {
   const d = new Date(ms);
   const year = d.getUTCFullYear();
   if (year < 1000 || year > 9999) return d.toISOString();
@@ -97,7 +107,7 @@ function baseHeaders(prefix: string, id: string, source: string, type: string, t
  */
 export function encodeMessage(payload: unknown, source: string, type: string, prefix: string, options?: EncodeOptions, codec: PayloadCodec = JSON_CODEC): WireMessage {
   const body = codec.encode(payload);
-  const id = options?.id ?? randomUUID();
+  const id = options?.id ?? newMessageId();
   const now = Date.now();
   const headers = baseHeaders(prefix, id, source, type, isoTime(now), codec.contentType(payload));
   const wire: WireMessage = { body, headers, id, timestamp: now };

@@ -17,12 +17,11 @@ export {
   redactUrl,
 } from './errors.js';
 export type { ErrorCode, CapabilityProblem, SchemaIssue, SwitchboardErrorOptions } from './errors.js';
-export { CAPABILITY_NAMES, KNOWN_SUPPORT, satisfies, isDeclared } from './capabilities.js';
+export { CAPABILITY_NAMES, satisfies, isDeclared } from './capabilities.js';
 export type {
   CapabilityName,
   CapabilityReport,
   CapabilitySupport,
-  KnownBackend,
   Requirement,
   Requirements,
   Support,
@@ -50,7 +49,7 @@ export { closeOnSignals } from './close-on-signals.js';
 export type { CloseOnSignalsOptions } from './close-on-signals.js';
 export type { TelemetryOptions } from './telemetry/telemetry-options.js';
 export type { Logger } from './logger.js';
-export { SCHEME_BACKENDS, schemeOf, resolveBackendFactory } from './resolve-backend.js';
+export { SCHEME_BACKENDS, schemeOf, resolveBackendFactory, installedCatalogs } from './resolve-backend.js';
 export type { ResolveBackendOptions } from './resolve-backend.js';
 export type {
   Backend,
@@ -59,6 +58,7 @@ export type {
   ChannelSetup,
   ChannelTopologyReport,
   BackendEvents,
+  CapabilityCatalog,
   ConnectionState,
   ConnectionStatus,
   ConsumeOptions,
@@ -66,6 +66,7 @@ export type {
   ConsumerStatus,
   ConsumerHandle,
   Delivery,
+  DecodeSlot,
   DeliverFn,
   ReplayFrom,
   RequestOptions,

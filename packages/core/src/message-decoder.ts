@@ -1,7 +1,9 @@
 import type { EnvelopeBinding } from './cloudevents.js';
 import { resolveCodec, type PayloadCodec } from './codec.js';
+import { CONTENT_TYPE_HEADER, HEADERS } from './control-headers.js';
 import { decodeMessage } from './envelope.js';
-import type { Delivery } from './spi.js';
+import { kindOf, MediaKind } from './media-type.js';
+import type { DecodeSlot, Delivery } from './spi.js';
 import type { Message } from './types.js';
 import { validatePayload, type SafeParser } from './validation.js';
 
@@ -15,13 +17,64 @@ export interface PayloadRules {
 export type MessageDecoder = (delivery: Delivery) => Message;
 
 /** Decoder of an ordinary channel: content type or codec, then the schema. */
-export function createMessageDecoder(channel: string, binding: EnvelopeBinding, rules: PayloadRules): MessageDecoder {
+export function createMessageDecoder(channel: string, binding: EnvelopeBinding, rules: PayloadRules, scope?: object): MessageDecoder {
   const { codec, schema } = rules;
+  const options = { codec };
   return (delivery) => {
-    const message = decodeMessage(delivery, binding, { codec });
+    const shared = scope === undefined ? undefined : delivery.shared;
+    const message = shared === undefined ? decodeMessage(delivery, binding, options) : decodeShared(delivery, shared, scope as object, binding, codec);
     if (schema !== undefined) message.payload = validatePayload(schema, message.payload, channel, 'received');
     return message;
   };
+}
+
+/** A message as first decoded, kept untouched for the other deliveries of the same stored message. */
+interface SharedDecode {
+  /** The channel runtime whose codec decoded it (a broker can be shared by buses with other codecs). */
+  scope: object;
+  message: Message;
+  /** False when each delivery decodes the body again (see decodeShared). */
+  payloadShared: boolean;
+}
+
+/**
+ * Decodes a delivery whose stored message other deliveries share (fanout): the envelope is read
+ * once and copied for each group. Each handler still gets its own `Message`, `headers`,
+ * `extensions` and `timestamp` objects, so one group changing them is never seen by another.
+ * The payload is shared only where sharing is what every delivery got before: the body buffer
+ * itself (bytes, and binary payloads on JSON channels: the broker hands every group the same
+ * buffer anyway) and primitives (text). Decoded objects (JSON) are parsed again per delivery, so
+ * a handler mutating its payload cannot reach another group's.
+ */
+function decodeShared(delivery: Delivery, slot: DecodeSlot, scope: object, binding: EnvelopeBinding, codec: PayloadCodec): Message {
+  const cached = slot.decoded as SharedDecode | undefined;
+  if (cached !== undefined && cached.scope === scope) return copyDecoded(cached, delivery, codec);
+  const message = decodeMessage(delivery, binding, { codec });
+  // Structured mode (the payload is inside the event) and messages without a content type of their own are not kept.
+  const wireType = delivery.headers[CONTENT_TYPE_HEADER];
+  if (message.tombstone === true || wireType === undefined || kindOf(wireType) === MediaKind.cloudEvent) return message;
+  const payload = message.payload;
+  const payloadShared = payload === delivery.body || payload === null || (typeof payload !== 'object' && typeof payload !== 'function');
+  const pristine: Message = { ...message, headers: { ...message.headers } };
+  if (message.extensions !== undefined) pristine.extensions = { ...message.extensions };
+  pristine.timestamp = new Date(message.timestamp.getTime());
+  slot.decoded = { scope, message: pristine, payloadShared } satisfies SharedDecode;
+  return message;
+}
+
+function copyDecoded(cached: SharedDecode, delivery: Delivery, codec: PayloadCodec): Message {
+  const from = cached.message;
+  const message: Message = { ...from };
+  message.headers = { ...from.headers };
+  message.timestamp = new Date(from.timestamp.getTime());
+  message.redelivered = (delivery as Partial<Delivery>).redelivered === true;
+  if (from.extensions !== undefined) message.extensions = { ...from.extensions };
+  if (!cached.payloadShared) message.payload = codec.decode(delivery.body, from.contentType);
+  // Trusted only on deliveries that offer retryLater (see decodeMessage).
+  const attemptHeader = delivery.headers[HEADERS.attempt];
+  const attempt = delivery.retryLater !== undefined && attemptHeader !== undefined ? Number(attemptHeader) : 1;
+  message.attempt = Number.isSafeInteger(attempt) && attempt >= 1 ? attempt : 1;
+  return message;
 }
 
 /**

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, redactUrl } from './errors.js';
-import type { Backend, BackendFactory } from './spi.js';
+import type { Backend, BackendFactory, CapabilityCatalog } from './spi.js';
 
 /**
  * URL scheme → the package that serves it (`@switchboard/<name>`). Core names the shipped
@@ -40,10 +40,11 @@ function isModuleNotFound(error: unknown, specifier: string): boolean {
   return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String((error as Error).message).includes(specifier);
 }
 
-/** The ESM entry a package's `exports` (or `module` / `main`) names for `import`. */
-function importEntry(pkg: Record<string, unknown>): string | undefined {
+/** The ESM entry a package's `exports` (or `module` / `main`) names for `import` of `subpath`. */
+function importEntry(pkg: Record<string, unknown>, subpath: string): string | undefined {
   let target: unknown = pkg['exports'];
-  if (typeof target === 'object' && target !== null && '.' in target) target = (target as Record<string, unknown>)['.'];
+  if (typeof target === 'object' && target !== null && subpath in target) target = (target as Record<string, unknown>)[subpath];
+  else if (subpath !== '.') return undefined;
   for (let depth = 0; typeof target === 'object' && target !== null && depth < 4; depth++) {
     const conditions = target as Record<string, unknown>;
     target = conditions['import'] ?? conditions['node'] ?? conditions['default'];
@@ -57,7 +58,7 @@ function importEntry(pkg: Record<string, unknown>): string | undefined {
  * package.json (not the package) keeps `require` conditions out of it: an ESM application must get
  * the backend's ESM build, which shares the application's copy of core.
  */
-function locate(specifier: string, location: string): string | undefined {
+function locate(specifier: string, location: string, subpath: string): string | undefined {
   let base = location;
   try {
     if (statSync(location).isDirectory()) base = join(location, 'package.json');
@@ -66,7 +67,7 @@ function locate(specifier: string, location: string): string | undefined {
   }
   try {
     const manifest = createRequire(base).resolve(`${specifier}/package.json`);
-    const entry = importEntry(JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, unknown>);
+    const entry = importEntry(JSON.parse(readFileSync(manifest, 'utf8')) as Record<string, unknown>, subpath);
     return entry === undefined ? undefined : pathToFileURL(join(dirname(manifest), entry)).href;
   } catch (error) {
     if (isModuleNotFound(error, specifier)) return undefined;
@@ -79,19 +80,19 @@ function locate(specifier: string, location: string): string | undefined {
  * hoisted layout puts the backends beside it); the entry script's folder and the working
  * directory (pnpm's strict layout, where only the application sees its dependencies).
  */
-async function importBackendPackage(specifier: string, from: readonly string[]): Promise<Record<string, unknown> | undefined> {
+async function importBackendPackage(specifier: string, from: readonly string[], subpath = '.'): Promise<Record<string, unknown> | undefined> {
   for (const location of from) {
-    const href = locate(specifier, location);
+    const href = locate(specifier, location, subpath);
     if (href !== undefined) return (await import(href)) as Record<string, unknown>;
   }
   try {
-    return (await import(specifier)) as Record<string, unknown>;
+    return (await import(subpath === '.' ? specifier : `${specifier}${subpath.slice(1)}`)) as Record<string, unknown>;
   } catch (error) {
     if (!isModuleNotFound(error, specifier)) throw error;
   }
   const entry = process.argv[1];
   for (const location of [...(entry === undefined ? [] : [dirname(entry)]), process.cwd()]) {
-    const href = locate(specifier, location);
+    const href = locate(specifier, location, subpath);
     if (href !== undefined) return (await import(href)) as Record<string, unknown>;
   }
   return undefined;
@@ -124,6 +125,39 @@ export async function resolveBackendFactory(url: string, options: ResolveBackend
     throw new ConfigError(`${specifier} serves ${(factory.schemes ?? []).map((s) => `${s}://`).join(', ') || 'no URL scheme'}, not ${scheme}://; are @switchboard/core and ${specifier} the same version?`);
   }
   return factory;
+}
+
+let shippedCatalogs: Promise<readonly CapabilityCatalog[]> | undefined;
+
+function isCatalog(value: unknown): value is CapabilityCatalog {
+  const catalog = value as Partial<CapabilityCatalog> | undefined;
+  return typeof catalog?.name === 'string' && typeof catalog.capabilities === 'object' && catalog.capabilities !== null;
+}
+
+async function loadCatalogs(from: readonly string[]): Promise<readonly CapabilityCatalog[]> {
+  const found = await Promise.all(
+    [...new Set(Object.values(SCHEME_BACKENDS))].map(async (name) => {
+      try {
+        const catalog = (await importBackendPackage(`@switchboard/${name}`, from, './catalog'))?.['capabilityCatalog'];
+        return isCatalog(catalog) ? [catalog] : [];
+      } catch {
+        return [];
+      }
+    }),
+  );
+  return found.flat();
+}
+
+/**
+ * The capability catalogs of the shipped backends that are installed (each package's light
+ * `/catalog` entry, which loads no broker client); loaded once per process unless `from` names
+ * other places to look first. They answer "which backend would accept this channel" in a
+ * CapabilityError; a package that is missing or fails to load is left out, never an error.
+ */
+export function installedCatalogs(options: ResolveBackendOptions = {}): Promise<readonly CapabilityCatalog[]> {
+  if (options.from !== undefined && options.from.length > 0) return loadCatalogs(options.from);
+  shippedCatalogs ??= loadCatalogs([]);
+  return shippedCatalogs;
 }
 
 /** Tells a factory (has `create`) from a ready backend instance. */

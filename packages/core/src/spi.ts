@@ -56,6 +56,19 @@ export interface Delivery extends WireMessage {
   retryLater?(delayMs: number, headers: Record<string, string>): Promise<void>;
   /** Present on request deliveries (`respond`): send `message` as the reply. Core acks afterwards. */
   reply?(message: WireMessage): Promise<void>;
+  /**
+   * Optional: one object per stored message, the same for every delivery of it that carries the
+   * same body and headers (every subscriber group of a fanout, a redelivery). Core keeps the decoded
+   * envelope in `decoded`, so fanout to many groups reads a message once. Backends that hand every
+   * message out once (or cannot tell) leave it out; backends never read or write `decoded`.
+   */
+  readonly shared?: DecodeSlot;
+}
+
+/** Where core keeps what it decoded from a message shared by several deliveries (see {@link Delivery.shared}). */
+export interface DecodeSlot {
+  /** Core's; starts undefined. */
+  decoded: unknown;
 }
 
 /**
@@ -261,6 +274,15 @@ export interface BackendContext {
   /** The bus's logger. */
   logger: Logger;
 }
+
+/**
+ * A backend's capability catalog: the one place its support levels, details, limits and
+ * per-channel rules live. Pure (no IO), so it can be read without a broker: the backend's own
+ * report, the memory backend's profiles and the `satisfiedBy` hints of a CapabilityError are all
+ * planned with it. Each shipped backend package exports one as `capabilityCatalog` (also from its
+ * light `<package>/catalog` entry, which loads no broker client).
+ */
+export type CapabilityCatalog = Pick<Backend, 'name' | 'capabilities' | 'channelCapabilities'>;
 
 /** What a backend package exports as `backendFactory`, and what `connect({ backend })` accepts. */
 export interface BackendFactory {
