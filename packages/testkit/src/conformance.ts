@@ -43,7 +43,7 @@ export async function describeConformance(options: ConformanceOptions): Promise<
   // create() does no IO: the report is available before any connection.
   const probe = factory.create({ url: options.url, options: options.options ?? {}, logger: silent });
   const opened = new Set<Bus<never>>();
-  const ctx = createScenarioContext({ ...options, backend: factory }, probe.capabilities, opened, probe.binding);
+  const ctx = createScenarioContext({ ...options, backend: factory }, probe, opened, probe.binding);
   describe(title, () => {
     afterEach(async () => {
       const buses = [...opened];

@@ -4,6 +4,7 @@ import {
   resolveBackendFactory,
   type BackendFactory,
   type Bus,
+  type CapabilityCatalog,
   type CapabilityName,
   type CapabilityReport,
   type ChannelSpec,
@@ -34,6 +35,8 @@ export interface ScenarioContext {
   target: ConformanceTarget;
   /** The backend's own report (read before any scenario runs). */
   report: CapabilityReport;
+  /** The backend's capability catalog (report and per-channel rules), for planning without a broker. */
+  catalog: CapabilityCatalog;
   /** True when the report says native or emulated. */
   supports(capability: CapabilityName): boolean;
   /** Connects a bus that is closed after the scenario. */
@@ -55,7 +58,7 @@ const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {
 
 export function createScenarioContext(
   target: ConformanceTarget,
-  report: CapabilityReport,
+  catalog: CapabilityCatalog,
   opened: Set<Bus<never>>,
   binding: { headerPrefix: string; readPrefixes?: readonly string[] },
 ): ScenarioContext {
@@ -73,8 +76,9 @@ export function createScenarioContext(
       }
     },
     target,
-    report,
-    supports: (capability) => report[capability].support !== 'unsupported',
+    catalog,
+    report: catalog.capabilities,
+    supports: (capability) => catalog.capabilities[capability].support !== 'unsupported',
     deliveryTimeoutMs: target.deliveryTimeoutMs ?? 15_000,
     unique: (prefix) => `sbt-${prefix}-${randomBytes(4).toString('hex')}`,
     async connect(channels, extra) {

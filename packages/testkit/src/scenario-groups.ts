@@ -3,6 +3,7 @@
 import type { ScenarioContext } from './scenario-context.js';
 import { badInputScenarios } from './scenarios/bad-input.js';
 import { capabilityRefusalScenarios } from './scenarios/capability-refusal.js';
+import { channelRuleScenarios } from './scenarios/channel-rules.js';
 import { cloudEventsScenarios } from './scenarios/cloudevents.js';
 import { codecScenarios } from './scenarios/codecs.js';
 import { deadLetterInspectionScenarios } from './scenarios/dead-letter-inspection.js';
@@ -16,6 +17,7 @@ import { orderedByKeyScenarios } from './scenarios/ordered-by-key.js';
 import { priorityScenarios } from './scenarios/priority.js';
 import { replayScenarios } from './scenarios/replay.js';
 import { requestReplyScenarios } from './scenarios/request-reply.js';
+import { retrySchedulingScenarios } from './scenarios/retry-scheduling.js';
 import { schemaScenarios } from './scenarios/schema.js';
 import { stallScenarios } from './scenarios/stalls.js';
 import { workQueueScenarios } from './scenarios/work-queue.js';
@@ -36,8 +38,10 @@ export const SCENARIO_GROUPS: readonly ((ctx: ScenarioContext) => void)[] = [
   delayedDeliveryScenarios,
   deadLetterScenarios,
   deadLetterInspectionScenarios,
+  retrySchedulingScenarios,
   messageTtlScenarios,
   capabilityRefusalScenarios,
+  channelRuleScenarios,
   badInputScenarios,
   stallScenarios,
 ];

@@ -7,7 +7,8 @@ export function priorityScenarios(ctx: ScenarioContext): void {
   describe('priority', () => {
     it('a waiting higher-priority message overtakes a backlog', async () => {
       const ch = ctx.unique('priority');
-      const bus = await ctx.connect({ [ch]: { requires: { priority: true }, groups: ['workers'] } });
+      // One partition: a partitioned backend keeps publish order per partition only, and this checks FIFO within a level too.
+      const bus = await ctx.connect({ [ch]: { requires: { priority: true }, groups: ['workers'], partitions: 1 } });
       const channel = bus.channel(ch);
       await Promise.all(Array.from({ length: 30 }, (_, i) => channel.publish(`low-${i}`, { priority: 1 })));
       await channel.publish('urgent', { priority: 9 });
@@ -16,6 +17,22 @@ export function priorityScenarios(ctx: ScenarioContext): void {
       await recorder.waitForCount(31, { timeoutMs: ctx.deliveryTimeoutMs });
       expect(recorder.payloads[0]).toBe('urgent');
       expect(recorder.payloads.slice(1)).toEqual(Array.from({ length: 30 }, (_, i) => `low-${i}`));
+    });
+
+    it('a backlog: waiting high-priority messages go first with concurrency > 1', async () => {
+      const ch = ctx.unique('priority-backlog');
+      const bus = await ctx.connect({ [ch]: { requires: { priority: true }, groups: ['workers'] } });
+      const channel = bus.channel(ch);
+      const concurrency = 4;
+      await Promise.all(Array.from({ length: 200 }, (_, i) => channel.publish(`low-${i}`, { priority: 1 })));
+      await Promise.all(Array.from({ length: 10 }, (_, i) => channel.publish(`high-${i}`, { priority: 9 })));
+      const recorder = new Recorder<string>();
+      await channel.subscribe('workers', recorder.handler as never, { concurrency });
+      await recorder.waitForCount(210, { timeoutMs: ctx.deliveryTimeoutMs });
+      // Allowance: a prefetch of `concurrency` taken before the highs were seen, and as many again in flight.
+      const first = recorder.payloads.slice(0, concurrency * 2 + 10);
+      expect(first.filter((p) => p.startsWith('high-')).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `high-${i}`).sort());
+      expect(new Set(recorder.payloads).size).toBe(210);
     });
 
     it('rejects a priority outside 0..maxPriority', async () => {
