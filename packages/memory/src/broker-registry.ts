@@ -3,7 +3,9 @@ import { systemClock, type Clock } from './clock.js';
 import { MemoryBroker } from './memory-broker.js';
 
 /** Retained messages per channel when neither the URL nor the options say. */
-export const DEFAULT_RETENTION = 100_000;
+import { DEFAULT_RETENTION } from './memory-capabilities.js';
+
+export { DEFAULT_RETENTION };
 
 export interface BrokerRequest {
   /** '' for plain `memory://`. */

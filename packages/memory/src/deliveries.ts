@@ -1,4 +1,4 @@
-import type { Delivery, WireMessage } from '@switchboard/core';
+import type { DecodeSlot, Delivery, WireMessage } from '@switchboard/core';
 import type { StoredMessage } from './stored-message.js';
 
 /** Who handed a delivery out, and takes it back when core settles it. */
@@ -25,12 +25,19 @@ export class MemoryDelivery implements Delivery {
   readonly timestamp: number;
   readonly priority: number | undefined;
   readonly redelivered: boolean;
+  /** The stored message when other deliveries share it (fanout): core decodes it once for all. */
+  readonly shared: DecodeSlot | undefined;
   /** Set once acked, retried or taken back; later calls are no-ops (settle exactly once). */
   settled = false;
+  /** The owner's list of unsettled deliveries (intrusive: no Set entry per message). */
+  previous: MemoryDelivery | undefined = undefined;
+  next: MemoryDelivery | undefined = undefined;
+  listed = false;
 
   constructor(
     readonly message: StoredMessage,
     protected readonly owner: DeliveryOwner,
+    shared = false,
   ) {
     const wire: WireMessage = message.wire;
     this.body = wire.body;
@@ -40,11 +47,12 @@ export class MemoryDelivery implements Delivery {
     this.timestamp = wire.timestamp;
     this.priority = wire.priority;
     this.redelivered = message.redelivered;
+    this.shared = shared ? message : undefined;
   }
 
   /** The log sequence number as an opaque string; requests have none. */
   get position(): string | undefined {
-    return this.message.seq < 0 ? undefined : String(this.message.seq);
+    return this.message.positionText;
   }
 
   ack(): void {

@@ -17,7 +17,9 @@ export class GroupMember implements RetryingOwner {
   private inFlight = 0;
   private paused = false;
   private stopped = false;
-  private readonly unacked = new Set<MemoryDelivery>();
+  /** Unsettled deliveries, oldest first: a list through the deliveries themselves. */
+  private first: MemoryDelivery | undefined;
+  private last: MemoryDelivery | undefined;
   /** In-flight count per key, tracked only on ordered groups (key affinity across members). */
   private keyCounts: Map<string, number> | undefined;
   private readonly resume = (): void => {
@@ -40,15 +42,16 @@ export class GroupMember implements RetryingOwner {
     return !this.stopped;
   }
 
-  hand(message: StoredMessage): void {
+  /** `shared`: other groups take the same message soon, so core may keep its decode on it. */
+  hand(message: StoredMessage, shared: boolean): void {
     const delivery =
       this.kind === 'retryable'
-        ? new RetryableDelivery(message, this)
+        ? new RetryableDelivery(message, this, shared)
         : this.kind === 'request'
           ? new RequestDelivery(message, this)
-          : new MemoryDelivery(message, this);
+          : new MemoryDelivery(message, this, shared);
     this.inFlight++;
-    this.unacked.add(delivery);
+    this.link(delivery);
     const key = message.wire.key;
     if (key !== undefined && this.group.keyOwners !== undefined) {
       this.keyCounts ??= new Map();
@@ -73,13 +76,13 @@ export class GroupMember implements RetryingOwner {
   }
 
   settle(delivery: MemoryDelivery): void {
-    if (!this.unacked.delete(delivery)) return;
+    if (!this.unlink(delivery)) return;
     this.release(delivery);
     this.group.schedulePump();
   }
 
   retry(delivery: MemoryDelivery, delayMs: number, headers: Record<string, string>): void {
-    if (!this.unacked.delete(delivery)) return;
+    if (!this.unlink(delivery)) return;
     this.release(delivery);
     this.group.host.scheduleRetry(this.group, delivery.message.withHeaders(headers), delayMs);
     this.group.schedulePump();
@@ -93,7 +96,9 @@ export class GroupMember implements RetryingOwner {
   /** Leaves the group; unacked deliveries go back to the front of the queue, marked redelivered. */
   close(): void {
     this.stopped = true;
-    this.takeBack([...this.unacked]);
+    const unsettled: MemoryDelivery[] = [];
+    for (let delivery = this.first; delivery !== undefined; delivery = delivery.next) unsettled.push(delivery);
+    this.takeBack(unsettled);
     this.group.removeMember(this);
   }
 
@@ -101,12 +106,34 @@ export class GroupMember implements RetryingOwner {
     // Front of the queue in reverse, so they come out again in their original order.
     for (let i = deliveries.length - 1; i >= 0; i--) {
       const delivery = deliveries[i] as MemoryDelivery;
-      if (!this.unacked.delete(delivery)) continue;
+      if (!this.unlink(delivery)) continue;
       delivery.settled = true;
       this.release(delivery);
       this.group.requeue(delivery.message.redelivery());
     }
     this.group.schedulePump();
+  }
+
+  private link(delivery: MemoryDelivery): void {
+    delivery.listed = true;
+    delivery.previous = this.last;
+    if (this.last === undefined) this.first = delivery;
+    else this.last.next = delivery;
+    this.last = delivery;
+  }
+
+  /** False when it was not listed (settled already). */
+  private unlink(delivery: MemoryDelivery): boolean {
+    if (!delivery.listed) return false;
+    delivery.listed = false;
+    const { previous, next } = delivery;
+    if (previous === undefined) this.first = next;
+    else previous.next = next;
+    if (next === undefined) this.last = previous;
+    else next.previous = previous;
+    delivery.previous = undefined;
+    delivery.next = undefined;
+    return true;
   }
 
   private release(delivery: MemoryDelivery): void {

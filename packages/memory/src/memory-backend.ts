@@ -5,6 +5,7 @@ import {
   ConfigError,
   type Backend,
   type CapabilityName,
+  type CapabilityCatalog,
   type CapabilityReport,
   type CapabilitySupport,
   type ChannelSetup,
@@ -20,7 +21,8 @@ import {
 } from '@switchboard/core';
 import { brokerRegistry, DEFAULT_RETENTION } from './broker-registry.js';
 import type { MemoryBroker } from './memory-broker.js';
-import { memoryReport, profileChannelConflicts, profileReport } from './memory-capabilities.js';
+import { memoryCatalog } from './memory-capabilities.js';
+import { profileCatalog } from './profiles.js';
 import type { MemoryChannel } from './memory-channel.js';
 import type { MemoryConfig } from './memory-options.js';
 import type { PendingRequest } from './pending-request.js';
@@ -38,6 +40,7 @@ export class MemoryBackend implements Backend {
     headerPrefix: 'ce_',
   } as const;
   readonly capabilities: CapabilityReport;
+  private readonly catalog: CapabilityCatalog;
   readonly maxMessageBytes: number | undefined;
   private broker: MemoryBroker | undefined;
   private closed = false;
@@ -48,12 +51,14 @@ export class MemoryBackend implements Backend {
     private readonly config: MemoryConfig,
     private readonly logger: Logger,
   ) {
-    this.capabilities = config.profile === undefined ? memoryReport(config.retention ?? DEFAULT_RETENTION) : profileReport(config.profile);
+    this.catalog = config.profile === undefined ? memoryCatalog(config.retention ?? DEFAULT_RETENTION) : profileCatalog(config.profile);
+    this.capabilities = this.catalog.capabilities;
     this.maxMessageBytes = config.maxMessageBytes;
   }
 
-  channelCapabilities(_channel: string, requires: Requirements): Partial<Record<CapabilityName, CapabilitySupport>> {
-    return profileChannelConflicts(this.config.profile, requires) ?? {};
+  /** With a profile, that backend's own per-channel rules; none of its own. */
+  channelCapabilities(channel: string, requires: Requirements, options?: Record<string, unknown>): Partial<Record<CapabilityName, CapabilitySupport>> {
+    return this.catalog.channelCapabilities?.(channel, requires, options) ?? {};
   }
 
   async connect(): Promise<void> {

@@ -6,6 +6,9 @@ import { ReplayReader } from './replay-reader.js';
 import { StoredMessage } from './stored-message.js';
 import { SubscriberGroup, type GroupHost } from './subscriber-group.js';
 
+/** Most messages any group may have waiting for deliveries to share core's decode (see MemoryChannel.fanout). */
+const SHARED_DECODE_BACKLOG = 4096;
+
 /** What a channel needs from its broker. */
 export interface ChannelHost {
   readonly clock: Clock;
@@ -36,6 +39,19 @@ export class MemoryChannel implements GroupHost {
   ) {
     this.log = new ChannelLog(retention);
     this.responders = new SubscriberGroup('(responders)', this);
+  }
+
+  /**
+   * True while deliveries should offer core the shared decode slot: the channel has several groups
+   * and none has more than {@link SHARED_DECODE_BACKLOG} messages waiting. A decode kept on a stored
+   * message lives as long as a group still holds it, so a slow group's backlog would hold a decoded
+   * copy (~400 B) of every message it waits for; past that bound each group decodes for itself.
+   */
+  get fanout(): boolean {
+    const groups = this.groupList;
+    if (groups.length < 2) return false;
+    for (let i = 0; i < groups.length; i++) if ((groups[i] as SubscriberGroup).queue.size > SHARED_DECODE_BACKLOG) return false;
+    return true;
   }
 
   get clock(): Clock {

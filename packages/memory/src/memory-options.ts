@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigError, parseConfig, redactUrl } from '@switchboard/core';
 import type { Clock } from './clock.js';
-import { MEMORY_PROFILES, type MemoryProfile } from './memory-capabilities.js';
+import { MEMORY_PROFILES, type MemoryProfile } from './profiles.js';
 
 const clockLike = z.custom<Clock>(
   (value) =>

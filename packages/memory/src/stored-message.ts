@@ -1,11 +1,16 @@
-import type { WireMessage } from '@switchboard/core';
+import type { DecodeSlot, WireMessage } from '@switchboard/core';
 import type { PendingRequest } from './pending-request.js';
 
 /**
  * One message inside the broker. The channel log and every group queue hold the same instance,
  * so fanout to N groups costs N pointers, not N copies. Fixed shape on purpose (hot path).
  */
-export class StoredMessage {
+export class StoredMessage implements DecodeSlot {
+  /** Core's decoded envelope, shared by the deliveries of this message to every group (fanout). */
+  decoded: unknown = undefined;
+  /** `seq` as the delivery's position string, made once for every group. */
+  private position: string | undefined = undefined;
+
   constructor(
     readonly wire: WireMessage,
     /** Log sequence number (the replay position); -1 for requests, which are not logged. */
@@ -24,9 +29,18 @@ export class StoredMessage {
     return this.wire.priority ?? 0;
   }
 
+  /** The log sequence number as an opaque string; requests have none. */
+  get positionText(): string | undefined {
+    if (this.seq < 0) return undefined;
+    return (this.position ??= String(this.seq));
+  }
+
   /** The same message handed back to a group after a consumer dropped it. */
   redelivery(): StoredMessage {
-    return new StoredMessage(this.wire, this.seq, this.at, this.expiresAt, true, this.request);
+    const again = new StoredMessage(this.wire, this.seq, this.at, this.expiresAt, true, this.request);
+    // Same body and headers: what core decoded stays valid.
+    again.decoded = this.decoded;
+    return again;
   }
 
   /** The same message with new headers (core's retry bumps the attempt count there). */

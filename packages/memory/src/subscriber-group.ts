@@ -9,6 +9,8 @@ import type { StoredMessage } from './stored-message.js';
 export interface GroupHost {
   readonly clock: Clock;
   readonly logger: Logger;
+  /** True while the channel's messages are delivered to several groups close behind each other (read once per hand-over pass). */
+  readonly fanout: boolean;
   /** A message with a finite expiry entered a queue: make sure a sweep runs by then. */
   watchExpiry(expiresAt: number): void;
   /** Puts `message` back into `group` after `delayMs` (core's retry backoff). */
@@ -76,6 +78,7 @@ export class SubscriberGroup {
     this.scheduled = false;
     if (this.queue.size === 0) return;
     const now = this.host.clock.now();
+    const shared = this.host.fanout;
     for (;;) {
       let member = this.nextReady();
       if (member === undefined) return;
@@ -94,7 +97,7 @@ export class SubscriberGroup {
           member = owner;
         }
       }
-      member.hand(message);
+      member.hand(message, shared);
     }
   }
 

@@ -14,7 +14,7 @@ describe('memory backpressure', () => {
     const total = 200_000;
     for (let sent = 0; sent < total; sent += 1000) await backend.publish('c', Array.from({ length: 1000 }, (_, i) => wire(sent + i)));
     const held: Delivery[] = [];
-    await backend.consume('c', 'g', { concurrency: 8, orderedByKey: false }, (d) => void held.push(d));
+    await backend.consume('c', 'g', { concurrency: 8, orderedByKey: false, status: () => {} }, (d) => void held.push(d));
     await waitFor(() => held.length === 8, { message: '8 deliveries' });
     await new Promise((resolve) => setImmediate(resolve));
     expect(held.length).toBe(8);
@@ -31,7 +31,7 @@ describe('memory backpressure', () => {
     await backend.publish('c', Array.from({ length: 10 }, (_, i) => wire(i)));
     let room!: () => void;
     const seen: Delivery[] = [];
-    await backend.consume('c', 'g', { concurrency: 64, orderedByKey: false }, (d) => {
+    await backend.consume('c', 'g', { concurrency: 64, orderedByKey: false, status: () => {} }, (d) => {
       seen.push(d);
       return new Promise<void>((resolve) => (room = resolve));
     });
@@ -49,14 +49,14 @@ describe('memory backpressure', () => {
     await backend.ensureChannel({ name: 'c', requires: {}, groups: ['g'], options: {} });
     await backend.publish('c', [wire(1), wire(2)]);
     const seen: Delivery[] = [];
-    const handle = await backend.consume('c', 'g', { concurrency: 1, orderedByKey: false }, (d) => void seen.push(d));
+    const handle = await backend.consume('c', 'g', { concurrency: 1, orderedByKey: false, status: () => {} }, (d) => void seen.push(d));
     await waitFor(() => seen.length === 1, { message: 'first' });
     await handle.stop();
     await handle.close();
     seen[0]?.ack();
     seen[0]?.ack();
     const again: Delivery[] = [];
-    await backend.consume('c', 'g', { concurrency: 1, orderedByKey: false }, (d) => void again.push(d));
+    await backend.consume('c', 'g', { concurrency: 1, orderedByKey: false, status: () => {} }, (d) => void again.push(d));
     await waitFor(() => again.length === 1, { message: 'redelivery' });
     expect(again[0]?.id).toBe('m-1');
     expect(again[0]?.redelivered).toBe(true);

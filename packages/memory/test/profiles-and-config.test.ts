@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CapabilityError, ConfigError, connect, KNOWN_SUPPORT, MessageTooLargeError, CAPABILITY_NAMES } from '@switchboard/core';
+import { CapabilityError, ConfigError, connect, MessageTooLargeError, CAPABILITY_NAMES } from '@switchboard/core';
 import { backendFactory, createManualClock, createMemoryBackend } from '@switchboard/memory';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -12,44 +12,49 @@ describe('memory capability report and profiles', () => {
     expect(report.durable.detail).toBe("In-process: messages live in this process's memory and vanish when it exits.");
   });
 
-  it.each(['kafka', 'rabbitmq'] as const)('profile %s reports exactly that backend’s support levels, saying it mimics', (profile) => {
+  it.each(['kafka', 'rabbitmq'] as const)('profile %s reports exactly that backend’s catalog (durable says this broker keeps nothing)', async (profile) => {
+    const real = (await import(`@switchboard/${profile}/catalog`)) as { capabilityCatalog: { capabilities: Record<string, { support: string; detail: string }> } };
     for (const report of [reportOf(`memory://?profile=${profile}`), reportOf('memory://', { profile })]) {
       for (const name of CAPABILITY_NAMES) {
-        expect(report[name].support).toBe(KNOWN_SUPPORT[profile][name]);
-        expect(report[name].detail).toContain(`Memory backend mimicking ${profile}`);
+        expect(report[name].support).toBe(real.capabilityCatalog.capabilities[name]?.support);
+        if (name !== 'durable') expect(report[name]).toEqual(real.capabilityCatalog.capabilities[name]);
       }
+      expect(report.durable.detail).toContain('this memory broker itself keeps nothing past the process');
     }
   });
 
   it('refuses through connect() what the profile’s backend lacks, with one CapabilityError', async () => {
     const error = await connect({
       url: 'memory://?profile=kafka',
-      channels: { orders: { requires: { priority: true, delayedDelivery: 'native' } }, cache: { requires: { messageTtl: 'native' } } },
+      channels: { rpc: { requires: { requestReply: 'native', delayedDelivery: 'native' } }, cache: { requires: { messageTtl: 'native' } } },
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CapabilityError);
     const problems = (error as CapabilityError).problems;
-    expect(problems.map((p) => `${p.channel}.${p.capability}`)).toEqual(['orders.priority', 'orders.delayedDelivery', 'cache.messageTtl']);
-    expect(problems[0]?.reason).toMatch(/mimicking kafka, which lacks it: a Kafka partition is an append-only log/);
-    expect(problems[0]?.satisfiedBy).toContain('rabbitmq');
+    expect(problems.map((p) => `${p.channel}.${p.capability}`)).toEqual(['rpc.requestReply', 'rpc.delayedDelivery', 'cache.messageTtl']);
+    expect(problems[0]?.reason).toMatch(/reply topic/);
+    expect(problems[0]?.satisfiedBy).toEqual(['rabbitmq']);
   });
 
   it('refuses native delayedDelivery under the rabbitmq profile (emulated there)', async () => {
     await expect(connect({ url: 'memory://?profile=rabbitmq', channels: { later: { requires: { delayedDelivery: 'native' } } } })).rejects.toBeInstanceOf(CapabilityError);
   });
 
-  it('mimics the rabbitmq conflict: replay (stream queue) and priority on one channel', async () => {
-    const error = await connect({ url: 'memory://?profile=rabbitmq', channels: { mixed: { requires: { replay: true, priority: true } } } }).catch((e: unknown) => e);
+  it('applies the rabbitmq per-channel rules: workQueue refused beside orderedByKey, replay with priority accepted', async () => {
+    const error = await connect({ url: 'memory://?profile=rabbitmq', channels: { jobs: { requires: { workQueue: true, orderedByKey: true } } } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CapabilityError);
-    expect((error as CapabilityError).problems.map((p) => p.capability)).toEqual(['priority']);
-    const plain = await connect({ url: 'memory://', channels: { mixed: { requires: { replay: true, priority: true } } } });
-    await plain.close();
+    expect((error as CapabilityError).problems).toEqual([expect.objectContaining({ capability: 'workQueue', support: 'unsupported', satisfiedBy: ['kafka'] })]);
+    const mixed = await connect({ url: 'memory://?profile=rabbitmq', channels: { mixed: { requires: { replay: true, priority: true } } } });
+    expect(mixed.report().channels['mixed']?.replay?.detail).toMatch(/publish order/);
+    await mixed.close();
   });
 
   it('degrades a preferred capability the profile lacks and records it', async () => {
-    const bus = await connect({ url: 'memory://?profile=kafka', channels: { jobs: { requires: { priority: 'preferred' }, groups: ['g'] } } });
-    expect(bus.report().degraded).toEqual([expect.objectContaining({ channel: 'jobs', capability: 'priority' })]);
-    await bus.channel('jobs').publish('x', { priority: 3 });
+    const bus = await connect({ url: 'memory://?profile=kafka', channels: { jobs: { requires: { durable: 'preferred' } } } });
+    expect(bus.report().degraded).toEqual([]);
     await bus.close();
+    const plain = await connect({ url: 'memory://', channels: { jobs: { requires: { durable: 'preferred' } } } });
+    expect(plain.report().degraded).toEqual([expect.objectContaining({ channel: 'jobs', capability: 'durable' })]);
+    await plain.close();
   });
 
   it('applies the profile’s message size limit (Kafka 1 MiB)', async () => {
