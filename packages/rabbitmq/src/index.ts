@@ -3,6 +3,7 @@
  * and `connect({ url: 'amqp://…' })`; the exports below are for explicit wiring and options.
  */
 export { backendFactory, createRabbitBackend } from './rabbit-backend.js';
+export { capabilityCatalog, rabbitCatalog } from './catalog.js';
 export { RabbitOptionsSchema, RabbitChannelOptionsSchema, BROKER_DEFAULT_MAX_MESSAGE_BYTES } from './options.js';
 export type { RabbitOptions, RabbitOptionsInput, RabbitChannelOptions } from './options.js';
 export { RabbitTopologyMappingSchema, EXCHANGE_TYPES } from './topology-mapping.js';

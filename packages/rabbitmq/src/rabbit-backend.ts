@@ -4,6 +4,7 @@ import {
   type Backend,
   type BackendContext,
   type BackendFactory,
+  type CapabilityCatalog,
   type CapabilityName,
   type CapabilityReport,
   type BackendEvents,
@@ -27,7 +28,7 @@ import { groupSpec, replaySpec, respondSpec, type SpecContext } from './consumer
 import { delayBucket, MAX_DELAY_MS } from './delay-buckets.js';
 import { RabbitOptionsSchema, type RabbitOptions, type RabbitOptionsInput } from './options.js';
 import { QueueConsumer, type QueueConsumerSpec } from './queue-consumer.js';
-import { rabbitCapabilities, rabbitChannelCapabilities } from './rabbit-capabilities.js';
+import { rabbitCatalog } from './catalog.js';
 import { RabbitConnection } from './rabbit-connection.js';
 import { BrokerSizeLimitError } from './rabbit-errors.js';
 import { checkHeaderTable, RabbitPublisher, type Outgoing } from './rabbit-publisher.js';
@@ -64,6 +65,7 @@ class RabbitBackend implements Backend {
   /** Exchange → channel name, to name the channel of a returned message. */
   private readonly exchangeChannels = new Map<string, string>();
   private closed: Promise<void> | undefined;
+  private readonly catalog: CapabilityCatalog;
 
   constructor(
     url: string,
@@ -71,7 +73,8 @@ class RabbitBackend implements Backend {
     private readonly logger: Logger,
   ) {
     this.binding = { headerPrefix: options.cloudEventsPrefix, readPrefixes: READ_PREFIXES };
-    this.capabilities = rabbitCapabilities(options.queueType);
+    this.catalog = rabbitCatalog(options.queueType);
+    this.capabilities = this.catalog.capabilities;
     this.maxMessageBytes = options.maxMessageBytes;
     const brokers = parseBrokerUrl(url);
     this.publishing = new RabbitConnection(brokers, options, logger, 'publish');
@@ -83,7 +86,7 @@ class RabbitBackend implements Backend {
   }
 
   channelCapabilities(channel: string, requires: Requirements, options?: Record<string, unknown>): Partial<Record<CapabilityName, CapabilitySupport>> {
-    return rabbitChannelCapabilities(this.capabilities, channel, requires, options ?? {}, this.options.queueType);
+    return this.catalog.channelCapabilities?.(channel, requires, options) ?? {};
   }
 
   observe(events: BackendEvents): void {

@@ -42,6 +42,9 @@ describe.skipIf(skip !== undefined)(`rabbitmq queue types${skip === undefined ? 
       [prioritised]: { requires: { durable: true, priority: true }, groups: ['g'] },
       [plain]: { requires: { workQueue: true }, groups: ['g'] },
     });
+    // The dead channel's group queue is bound when it first subscribes: before the message can die.
+    const dead: unknown[] = [];
+    await bus.channel(`${durable}.dead`).subscribe('ops', (m) => void dead.push(m.payload));
     const seen: number[] = [];
     await bus.channel(durable).subscribe(
       'g',
@@ -52,8 +55,6 @@ describe.skipIf(skip !== undefined)(`rabbitmq queue types${skip === undefined ? 
       { retry: { maxAttempts: 2, initialDelayMs: 20, jitter: 0 } },
     );
     await bus.channel(durable).publish({ n: 1 });
-    const dead: unknown[] = [];
-    await bus.channel(`${durable}.dead`).subscribe('ops', (m) => void dead.push(m.payload));
     await waitFor(() => dead.length === 1, { timeoutMs: 20_000, message: 'the dead letter' });
     expect(seen).toEqual([1, 2]);
     const listed = types();
