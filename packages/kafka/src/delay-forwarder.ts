@@ -1,5 +1,9 @@
 import { backoffDelay, RetrySchema, type Delivery, type Logger, type WireMessage } from '@switchboard/core';
 import { DueQueue } from './due-queue.js';
+import { PartitionTags } from './partition-tags.js';
+import { copyHeaders } from './kafka-message.js';
+import { Room } from './room.js';
+import type { DeliveryFactory } from './group-consumer.js';
 
 /** Header of a record in a delay topic: when (ms since epoch) it is due on its channel. */
 export const DUE_HEADER = 'sb-deliver-at';
@@ -21,7 +25,9 @@ export function delayTopicOf(topic: string): string {
 /** The record a delayed publish writes to the delay topic: the message plus its due time. */
 export function toDelayRecord(message: WireMessage, now: number): WireMessage {
   const { delayMs, ...rest } = message;
-  return { ...rest, headers: { ...message.headers, [DUE_HEADER]: String(now + (delayMs ?? 0)) } };
+  const headers = copyHeaders(message.headers);
+  headers[DUE_HEADER] = String(now + (delayMs ?? 0));
+  return { ...rest, headers };
 }
 
 export interface DelayForwarderDeps {
@@ -44,36 +50,42 @@ const FORWARD_RETRY = RetrySchema.parse({ initialDelayMs: 200, maxDelayMs: 5_000
  */
 export class DelayForwarder {
   private readonly queue: DueQueue<Delivery>;
-  private room: { promise: Promise<void>; resolve(): void } | undefined;
+  private readonly partitions = new PartitionTags();
+  private readonly room = new Room();
   private closed = false;
 
   constructor(private readonly deps: DelayForwarderDeps) {
     this.queue = new DueQueue((delivery) => void this.send(delivery, 1));
   }
 
+  /** Deliveries of the delay topic, built by `factory`, tagged with their partition (see {@link assigned}). */
+  deliveries(factory: DeliveryFactory): DeliveryFactory {
+    return this.partitions.tagging(factory);
+  }
+
+  /** The consumer's new assignment: held records of partitions it lost are dropped (their new owner forwards them). */
+  readonly assigned = (partitions: readonly number[]): void => {
+    this.queue.retain(this.partitions.within(partitions));
+    if (this.queue.size < MAX_HELD) this.room.open();
+  };
+
   /** The consumer's `deliver`: holds the record; returns a promise while the queue is full. */
   readonly deliver = (delivery: Delivery): Promise<void> | undefined => {
     const due = Number(delivery.headers[DUE_HEADER]);
     // A record without a readable due time (not written by a delayed publish) is forwarded now.
     this.queue.add(Number.isFinite(due) ? due : 0, delivery);
-    if (this.queue.size < MAX_HELD) return undefined;
-    this.room ??= withResolvers();
-    return this.room.promise;
+    return this.queue.size < MAX_HELD ? undefined : this.room.wait();
   };
 
   private async send(delivery: Delivery, attempt: number): Promise<void> {
     if (this.closed) return;
-    const headers = { ...delivery.headers };
-    delete headers[DUE_HEADER];
+    const headers = copyHeaders(delivery.headers, [DUE_HEADER]);
     const message: WireMessage = { body: delivery.body, headers, id: delivery.id, timestamp: delivery.timestamp };
     if (delivery.key !== undefined) message.key = delivery.key;
     try {
       await this.deps.forward(message);
       delivery.ack();
-      if (this.room !== undefined && this.queue.size < MAX_HELD) {
-        this.room.resolve();
-        this.room = undefined;
-      }
+      if (this.queue.size < MAX_HELD) this.room.open();
     } catch (error) {
       if (this.closed) return;
       const delay = backoffDelay(FORWARD_RETRY, attempt);
@@ -89,13 +101,6 @@ export class DelayForwarder {
   close(): void {
     this.closed = true;
     this.queue.clear();
-    this.room?.resolve();
-    this.room = undefined;
+    this.room.open();
   }
-}
-
-function withResolvers(): { promise: Promise<void>; resolve(): void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
 }

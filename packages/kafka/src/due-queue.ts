@@ -30,6 +30,22 @@ export class DueQueue<T> {
     this.arm();
   }
 
+  /** Drops the held items `keep` refuses (nothing is released). */
+  retain(keep: (item: T) => boolean): void {
+    const before = this.heap.length;
+    const kept = this.heap.filter((entry) => keep(entry.item));
+    if (kept.length === before) return;
+    this.heap.length = 0;
+    for (const entry of kept) {
+      this.heap.push(entry);
+      this.up(this.heap.length - 1);
+    }
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    this.arm();
+  }
+
   /** Drops everything held; nothing is released. */
   clear(): void {
     this.heap.length = 0;

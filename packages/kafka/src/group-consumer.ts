@@ -38,6 +38,8 @@ export interface GroupConsumerConfig {
   assignors?: readonly AssignorName[];
   /** Progress reports for core (`ConsumeOptions.status`). */
   status?: (status: ConsumerStatus) => void;
+  /** Called at every assignment with this member's partitions of `topic`, before they are fetched. */
+  onAssign?: (partitions: number[]) => void;
 }
 
 /**
@@ -150,6 +152,7 @@ export class GroupConsumer implements ConsumerHandle {
     // e.g. after the group coordinator's broker died), so a point it "confirmed" before this join
     // may never have reached the broker: commit every kept partition again.
     for (const progress of this.progress.values()) progress.committed = undefined;
+    this.config.onAssign?.(assigned);
     const consumer = this.consumer;
     if (consumer !== undefined && !this.config.commit) {
       for (const partition of assigned) {
@@ -232,8 +235,11 @@ export class GroupConsumer implements ConsumerHandle {
     this.beats.add(tick);
     let last: string | undefined;
     try {
+      // kafkajs changes its running and seek state only between turns of the event loop, so it is
+      // read at the start and after each wait for room (isStale builds a string key per call).
+      let current = isRunning() && !isStale();
       for (const message of batch.messages) {
-        if (this.stopping || heartbeatError !== undefined || !isRunning() || isStale()) break;
+        if (this.stopping || heartbeatError !== undefined || !current) break;
         last = message.offset;
         const offset = Number(message.offset);
         if (owner.seen(offset)) continue;
@@ -244,7 +250,9 @@ export class GroupConsumer implements ConsumerHandle {
           continue;
         }
         const room = deliver(delivery);
-        if (room !== undefined) await this.roomFor(room);
+        if (room === undefined) continue;
+        await this.roomFor(room);
+        current = isRunning() && !isStale();
       }
     } finally {
       this.beats.delete(tick);

@@ -13,6 +13,8 @@ export { createKafkaBackend, KafkaBackend } from './kafka-backend.js';
 export { KafkaOptionsSchema, DEFAULT_MAX_MESSAGE_BYTES } from './options.js';
 export type { KafkaOptions, ResolvedKafkaOptions } from './options.js';
 export { kafkaCapabilities } from './kafka-capabilities.js';
+export type { KafkaReportOptions } from './kafka-capabilities.js';
+export { capabilityCatalog, kafkaCatalog } from './catalog.js';
 export { parseKafkaUrl } from './kafka-url.js';
 export type { KafkaEndpoint } from './kafka-url.js';
 export { KafkaChannelOptionsSchema } from './channel-mapping.js';

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import {
-  ConfigError,
   isDeclared,
   ClosedError,
   ConnectionError,
@@ -8,7 +7,11 @@ import {
   silentLogger,
   type Backend,
   type BackendContext,
+  type CapabilityCatalog,
+  type CapabilityName,
   type CapabilityReport,
+  type CapabilitySupport,
+  type Requirements,
   type ChannelSetup,
   type ChannelTopologyReport,
   type BackendEvents,
@@ -22,30 +25,29 @@ import {
   type RequestOptions,
   type WireMessage,
 } from '@switchboard/core';
-import type { Admin, Kafka as KafkaClient, KafkaMessage, SASLOptions } from 'kafkajs';
-import { Kafka } from './kafkajs-runtime.js';
+import type { Admin, Kafka as KafkaClient } from 'kafkajs';
+import { createKafkaClient, pinOptionsOf } from './kafka-client.js';
 import { probeBrokers } from './broker-probe.js';
 import { ChannelMap, parseChannelOptions } from './channel-mapping.js';
-import { DELAY_TOPIC_SUFFIX, DelayForwarder, delayTopicOf, toDelayRecord } from './delay-forwarder.js';
+import { DelayChannels } from './delay-channels.js';
 import { installCompressionCodecs } from './compression-registry.js';
 import { KafkaClientMonitor } from './client-monitor.js';
 import { kafkaMessageAttributes } from './message-attributes.js';
-import { GroupConsumer, type DeliveryFactory } from './group-consumer.js';
-import type { PinOptions } from './group-pin.js';
-import { kafkaCapabilities } from './kafka-capabilities.js';
-import { GroupProtocolError, KeyRequiredError, translateKafkaError } from './kafka-errors.js';
-import { fromKafkaMessage } from './kafka-message.js';
+import { ConsumerStarter } from './consumer-starter.js';
+import type { GroupConsumer } from './group-consumer.js';
+import { kafkaCatalog } from './catalog.js';
+import { GroupProtocolError, KeyRequiredError, protocolConflict, translateKafkaError } from './kafka-errors.js';
 import { KafkaPublisher } from './kafka-publisher.js';
+import { PriorityChannels } from './priority-channels.js';
 import { parseKafkaUrl } from './kafka-url.js';
-import { createLogCreator, kafkaLogLevel } from './log-creator.js';
 import { KafkaOptionsSchema, type KafkaOptions, type ResolvedKafkaOptions } from './options.js';
-import { encodePosition } from './position.js';
 import { replayStart } from './replay-start.js';
-import { KafkaRequester, REPLY_TOPIC_SUFFIX, replyFor, requestExpired, withoutReplyHeaders } from './request-reply.js';
-import { TopicAdmin } from './topic-admin.js';
+import { KafkaRequester, replyFor, requestExpired, withoutReplyHeaders } from './request-reply.js';
+import { SubscriberGroups } from './subscriber-groups.js';
+import { TopicAdmin, type TopicSpec } from './topic-admin.js';
+import { checkReservedTopicNames } from './reserved-topics.js';
 
 const HEADER_PREFIX = 'ce_';
-const ID_HEADER = `${HEADER_PREFIX}id`;
 
 interface Connected {
   admin: Admin;
@@ -65,6 +67,7 @@ export class KafkaBackend implements Backend {
     headerPrefix: HEADER_PREFIX,
   };
   readonly capabilities: CapabilityReport;
+  private readonly catalog: CapabilityCatalog;
   readonly maxMessageBytes: number;
   private readonly options: ResolvedKafkaOptions;
   private readonly logger: Logger;
@@ -75,43 +78,69 @@ export class KafkaBackend implements Backend {
   private readonly declaredGroups = new Map<string, Set<string>>();
   /** Channels that declared durable: their topics (and `.dead` topics) are created replicated. */
   private readonly durableChannels = new Set<string>();
-  private readonly groupSetups = new Map<string, Promise<void>>();
-  private readonly handles = new Set<GroupConsumer>();
-  /** Per channel declared with delayedDelivery: this bus's delay forwarder and its consumer. */
-  private readonly forwarders = new Map<string, Promise<{ forwarder: DelayForwarder; consumer: GroupConsumer }>>();
+  /** The delay topics and this bus's forwarders of the channels declared with delayedDelivery. */
+  private readonly delays: DelayChannels;
   private readonly channels: ChannelMap;
+  /** Channels that declared priority: their messages go to bucket topics, read by one consumer per level. */
+  private readonly priority: PriorityChannels;
+  private readonly subscriptions: SubscriberGroups;
   private closing: Promise<void> | undefined;
   private readonly monitor: KafkaClientMonitor;
+  private readonly consumers: ConsumerStarter;
+
+  /** Per-channel adjustments of {@link capabilities} (conflicts between declared capabilities). */
+  channelCapabilities(channel: string, requires: Requirements, options?: Record<string, unknown>): Partial<Record<CapabilityName, CapabilitySupport>> {
+    return this.catalog.channelCapabilities?.(channel, requires, options) ?? {};
+  }
 
   constructor(context: BackendContext) {
     this.options = parseConfig(KafkaOptionsSchema, context.options, 'Kafka backend options');
     this.logger = context.logger;
     const endpoint = parseKafkaUrl(context.url);
     this.brokers = endpoint.brokers;
-    this.capabilities = kafkaCapabilities(this.options);
+    this.catalog = kafkaCatalog(this.options);
+    this.capabilities = this.catalog.capabilities;
     this.maxMessageBytes = this.options.maxMessageBytes;
     this.channels = new ChannelMap(this.options.groupIdPrefix, this.options.compression);
     // kafkajs keeps codecs in one process-wide registry; see installCompressionCodecs.
     installCompressionCodecs();
-    const sasl = this.options.sasl ?? endpoint.sasl;
-    const ssl = this.options.ssl ?? (endpoint.tls ? true : undefined);
     this.monitor = new KafkaClientMonitor(endpoint.brokers.join(','));
-    this.kafka = new Kafka({
-      clientId: this.options.clientId,
-      brokers: endpoint.brokers,
-      ...(ssl !== undefined && { ssl: ssl as boolean }),
-      ...(sasl !== undefined && { sasl: sasl as SASLOptions }),
-      connectionTimeout: this.options.connectAttemptTimeoutMs,
-      requestTimeout: this.options.requestTimeoutMs,
-      retry: {
-        retries: this.options.retry.retries,
-        initialRetryTime: this.options.retry.initialRetryTimeMs,
-        maxRetryTime: this.options.retry.maxRetryTimeMs,
-      },
-      logLevel: kafkaLogLevel(this.options.clientLogLevel),
-      logCreator: createLogCreator(this.logger),
-    });
+    this.kafka = createKafkaClient(endpoint, this.options, this.logger);
     this.monitor.watchProducers(this.kafka);
+    this.consumers = new ConsumerStarter(this.kafka, this.monitor, this.options, this.logger, () => this.ready.topics);
+    const deps = {
+      consumers: this.consumers,
+      topics: () => this.ready.topics,
+      produceTo: (topic: string, records: WireMessage[]) => this.ready.publisher.publish(topic, records),
+      topicSpec: (channel: string, topic: string, partitions: number) => this.topicSpec(channel, topic, partitions),
+      explainProtocolConflict: (error: GroupProtocolError, groupId: string, channel: string, group: string) => this.explainProtocolConflict(error, groupId, channel, group),
+      logger: this.logger,
+    };
+    this.delays = new DelayChannels({
+      ...deps,
+      forward: (channel, topic, message) => this.produce(channel, topic, [message]),
+      groupId: (channel, group) => this.groupId(channel, group),
+    });
+    this.priority = new PriorityChannels({
+      ...deps,
+      groupIdOf: (channel, group) => this.channels.groupIdOf(channel, group),
+      settleTimeoutMs: Math.max(2_000, this.options.maxWaitTimeMs * 5),
+    });
+    this.subscriptions = new SubscriberGroups(deps);
+  }
+
+  /**
+   * How a topic of `channel` is created: a durable channel's topics (and its dead letters') are
+   * replicated (topic-admin decides how far on a small cluster).
+   */
+  private topicSpec(channel: string, topic: string, partitions: number): TopicSpec {
+    return {
+      topic,
+      partitions,
+      durable: this.durableChannels.has(channel) || this.durableChannels.has(channel.replace(/\.dead$/, '')),
+      ...(this.options.replicationFactor !== undefined && { replicationFactor: this.options.replicationFactor }),
+      ...(this.options.minInsyncReplicas !== undefined && { minInsyncReplicas: this.options.minInsyncReplicas }),
+    };
   }
 
   observe(events: BackendEvents): void {
@@ -129,7 +158,7 @@ export class KafkaBackend implements Backend {
   async connect(): Promise<void> {
     if (this.connected !== undefined) return;
     const admin = this.kafka.admin();
-    const topics = new TopicAdmin(this.kafka, admin, this.pinOptions(), this.options.retry, this.logger, this.options.metadataMaxAgeMs);
+    const topics = new TopicAdmin(this.kafka, admin, pinOptionsOf(this.options), this.options.retry, this.logger, this.options.metadataMaxAgeMs);
     const publisher = new KafkaPublisher(this.kafka, this.options, topics, this.logger, (topic) => this.channels.compressionOf(topic));
     const budget = this.options.connectTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
@@ -175,29 +204,14 @@ export class KafkaBackend implements Backend {
 
   async ensureChannel(setup: ChannelSetup): Promise<void> {
     const { topics } = this.ready;
-    const reserved: [string, string][] = [
-      [REPLY_TOPIC_SUFFIX, 'request/reply uses for the reply topic'],
-      [DELAY_TOPIC_SUFFIX, 'delayed delivery uses for the delay topic'],
-    ];
-    for (const [suffix, use] of reserved) {
-      if (!setup.name.endsWith(suffix)) continue;
-      throw new ConfigError(
-        `Channel name "${setup.name}" ends in "${suffix}", which Kafka ${use} of channel "${setup.name.slice(0, -suffix.length)}"; choose another name`,
-      );
-    }
-    const topic = this.channels.declare(setup.name, parseChannelOptions(setup.name, setup.options));
+    const channelOptions = parseChannelOptions(setup.name, setup.options);
+    checkReservedTopicNames(setup.name, channelOptions.topic);
+    const topic = this.channels.declare(setup.name, channelOptions);
     const declared = setup.options['partitions'];
     const explicit = typeof declared === 'number' && Number.isInteger(declared) && declared > 0 ? declared : undefined;
     const partitions = explicit ?? this.options.partitions;
-    // A durable channel's topic and its dead letters' topic are replicated (topic-admin decides how far).
     if (isDeclared(setup.requires, 'durable')) this.durableChannels.add(setup.name);
-    const facts = await topics.ensureTopic({
-      topic,
-      partitions,
-      durable: this.durableChannels.has(setup.name) || this.durableChannels.has(setup.name.replace(/\.dead$/, '')),
-      ...(this.options.replicationFactor !== undefined && { replicationFactor: this.options.replicationFactor }),
-      ...(this.options.minInsyncReplicas !== undefined && { minInsyncReplicas: this.options.minInsyncReplicas }),
-    });
+    const facts = await topics.ensureTopic(this.topicSpec(setup.name, topic, partitions));
     const warnings: string[] = [];
     if (!facts.created && explicit !== undefined && facts.partitions !== explicit) {
       // Kafka can only add partitions (which moves keys), never remove them: reported, not changed.
@@ -208,7 +222,11 @@ export class KafkaBackend implements Backend {
     }
     this.channels.setFacts(setup.name, facts, warnings);
     for (const warning of warnings) this.logger.warn(`switchboard kafka: ${warning}`, { channel: setup.name, topic });
-    if (isDeclared(setup.requires, 'delayedDelivery')) await this.startForwarder(setup.name, topic, facts.partitions);
+    // Only where priority is in effect ('preferred' next to orderedByKey runs without it, on one topic).
+    if (isDeclared(setup.requires, 'priority') && this.channelCapabilities(setup.name, setup.requires, setup.options).priority?.support !== 'unsupported') {
+      await this.priority.declare(setup.name, topic, facts.partitions, setup.options);
+    }
+    if (isDeclared(setup.requires, 'delayedDelivery')) await this.delays.start(setup.name, topic, facts.partitions);
     if (setup.groups.length === 0) return;
     let groups = this.declaredGroups.get(setup.name);
     if (groups === undefined) this.declaredGroups.set(setup.name, (groups = new Set()));
@@ -218,7 +236,20 @@ export class KafkaBackend implements Backend {
     }
     // Declared groups exist from now on: pin them to the earliest retained offset so whoever
     // subscribes first (this process or another) reads what was published in the meantime.
-    await Promise.all(setup.groups.map((group) => this.prepareGroup(this.channels.groupIdOf(setup.name, group), topic, 'earliest')));
+    await Promise.all(
+      setup.groups.flatMap((group) =>
+        this.priority.levelsOf(setup.name, topic, group).map((level) => this.consumers.prepareGroup(level.groupId, level.topic, 'earliest')),
+      ),
+    );
+  }
+
+  /** Produces to the channel's topic, or on a priority channel to each message's bucket topic. */
+  private produce(channel: string, topic: string, messages: WireMessage[]): Promise<void> {
+    const { publisher } = this.ready;
+    const routed = this.priority.route(channel, topic, messages);
+    const [only] = routed;
+    if (routed.length === 1 && only !== undefined) return publisher.publish(only[0], only[1]);
+    return Promise.all(routed.map(([target, batch]) => publisher.publish(target, batch))).then(() => undefined);
   }
 
   /**
@@ -226,109 +257,45 @@ export class KafkaBackend implements Backend {
    * moves each to the channel when due. The rest of the batch goes to the channel as usual.
    */
   private async publishDelayed(channel: string, topic: string, messages: WireMessage[]): Promise<void> {
-    const { publisher } = this.ready;
-    if (!this.forwarders.has(channel)) {
-      throw new ConfigError(`delayMs on channel "${channel}": declare requires: { delayedDelivery: true } so its delay topic and forwarder exist`);
-    }
-    const now = Date.now();
-    const delayed = messages.filter((m) => m.delayMs !== undefined && m.delayMs > 0).map((m) => toDelayRecord(m, now));
+    const delayed = this.delays.records(channel, messages.filter((m) => m.delayMs !== undefined && m.delayMs > 0));
     const direct = messages.filter((m) => m.delayMs === undefined || m.delayMs <= 0);
-    await Promise.all([publisher.publish(delayTopicOf(topic), delayed), direct.length === 0 ? undefined : this.publish(channel, direct)]);
-  }
-
-  /** Starts this bus's member of the channel's forwarder group (once per channel), after creating the delay topic. */
-  private startForwarder(channel: string, topic: string, partitions: number): Promise<void> {
-    let started = this.forwarders.get(channel);
-    if (started === undefined) {
-      started = (async () => {
-        const { topics, publisher } = this.ready;
-        const delayTopic = delayTopicOf(topic);
-        await topics.ensureTopic({
-          topic: delayTopic,
-          partitions,
-          ...(this.options.replicationFactor !== undefined && { replicationFactor: this.options.replicationFactor }),
-        });
-        const label = `delay forwarder of channel "${channel}"`;
-        const forwarder = new DelayForwarder({ forward: (message) => publisher.publish(topic, [message]), logger: this.logger, label });
-        const groupId = this.groupId(channel, '@delay');
-        await this.prepareGroup(groupId, delayTopic, 'earliest');
-        const consumer = await this.startConsumer({
-          topic: delayTopic,
-          groupId,
-          label,
-          fromBeginning: true,
-          commit: true,
-          concurrency: 64,
-          deliver: forwarder.deliver,
-          toDelivery: this.deliveryFactory(delayTopic),
-        });
-        return { forwarder, consumer };
-      })();
-      started.catch(() => this.forwarders.delete(channel));
-      this.forwarders.set(channel, started);
-    }
-    return started.then(() => undefined);
+    // A delayed record keeps its priority in a header, so its forwarder puts it into its bucket.
+    const records = this.priority.route(channel, topic, delayed).flatMap(([, batch]) => batch);
+    await Promise.all([this.delays.publish(topic, records), direct.length === 0 ? undefined : this.publish(channel, direct)]);
   }
 
   topologyReport(channel: string): ChannelTopologyReport | undefined {
-    return this.channels.topology(channel);
+    const report = this.channels.topology(channel);
+    return report === undefined ? undefined : this.priority.decorate(channel, report);
+  }
+
+  /** Per message, before it is batched: a delay its delay topic would not keep long enough is refused. */
+  checkMessage(channel: string, message: WireMessage): void {
+    if (message.delayMs !== undefined && message.delayMs > 0) this.delays.check(channel, message.delayMs);
   }
 
   publish(channel: string, messages: WireMessage[]): Promise<void> {
-    const { publisher } = this.ready;
+    void this.ready; // ClosedError / ConnectionError before anything else
     const topic = this.channels.topicOf(channel);
     if (messages.some((m) => m.delayMs !== undefined && m.delayMs > 0)) return this.publishDelayed(channel, topic, messages);
     if (this.channels.isCompacted(channel) && messages.some((m) => m.key === undefined)) {
-      return Promise.reject(
-        new KeyRequiredError(
-          `Kafka: channel "${channel}" maps to compacted topic "${topic}" (cleanup.policy=compact), which keeps the latest record per key ` +
-            'and refuses records without one; publish with { key }',
-          topic,
-        ),
-      );
+      return Promise.reject(KeyRequiredError.onCompacted(channel, topic));
     }
-    return publisher.publish(topic, messages);
+    return this.produce(channel, topic, messages);
   }
 
-  async consume(channel: string, group: string, options: ConsumeOptions, deliver: DeliverFn): Promise<ConsumerHandle> {
+  consume(channel: string, group: string, options: ConsumeOptions, deliver: DeliverFn): Promise<ConsumerHandle> {
     const declared = this.declaredGroups.get(channel)?.has(group) === true;
     const topic = this.channels.topicOf(channel);
-    const groupId = this.channels.groupIdOf(channel, group);
     this.channels.noteGroup(channel, group);
-    await this.prepareGroup(groupId, topic, declared ? 'earliest' : 'latest');
-    try {
-      return await this.startConsumer({
-        topic,
-        groupId,
-        label: `subscriber group "${group}" of channel "${channel}"`,
-        // Every partition that existed got a committed offset from prepareGroup; one without any
-        // was added to the topic later, so all of it is new and is read from its start.
-        fromBeginning: true,
-        commit: true,
-        concurrency: options.concurrency,
-        deliver,
-        toDelivery: this.deliveryFactory(topic),
-        status: options.status,
-      });
-    } catch (error) {
-      if (error instanceof GroupProtocolError) throw await this.explainProtocolConflict(error, groupId, channel, group);
-      throw error;
-    }
+    if (this.priority.has(channel)) return this.priority.consume(channel, group, topic, declared, options, deliver);
+    return this.subscriptions.consume({ channel, group, topic, groupId: this.channels.groupIdOf(channel, group), declared, options, deliver });
   }
 
   /** Names the protocol the group's running members use, read from the broker. */
   private async explainProtocolConflict(error: GroupProtocolError, groupId: string, channel: string, group: string): Promise<GroupProtocolError> {
     const running = await this.ready.topics.describeGroup(groupId).catch(() => undefined);
-    const protocol = running?.protocol || undefined;
-    return new GroupProtocolError(
-      `Kafka: subscriber group "${group}" of channel "${channel}" cannot join consumer group "${groupId}": its ${running?.members ?? 'running'} member(s) ` +
-        `use group protocol ${protocol === undefined ? '(unknown)' : `"${protocol}"`}, and this consumer offers ${this.options.assignors.map((a) => `"${a}"`).join(', ')}. ` +
-        'Give both sides a common one: Java consumers interoperate with partition.assignment.strategy containing RangeAssignor (the Java default) ' +
-        'or RoundRobinAssignor; CooperativeStickyAssignor or StickyAssignor alone cannot be shared (see the assignors option)',
-      groupId,
-      protocol,
-      { cause: error.cause ?? error },
-    );
+    return protocolConflict(error, { groupId, channel, group, running, assignors: this.options.assignors });
   }
 
   async replay(channel: string, from: ReplayFrom, options: ConsumeOptions, deliver: DeliverFn): Promise<ConsumerHandle> {
@@ -336,7 +303,7 @@ export class KafkaBackend implements Backend {
     const topic = this.channels.topicOf(channel);
     const start = await replayStart(topic, from, topics);
     const groupId = this.groupId(channel, `@replay-${randomUUID()}`);
-    const consumer = await this.startConsumer({
+    const consumer = await this.consumers.start({
       topic,
       groupId,
       label: `replay of channel "${channel}"`,
@@ -345,7 +312,7 @@ export class KafkaBackend implements Backend {
       commit: false,
       concurrency: options.concurrency,
       deliver,
-      toDelivery: this.deliveryFactory(topic),
+      toDelivery: this.consumers.deliveryFactory(topic),
       status: options.status,
     });
     consumer.afterClose(() => topics.deleteGroup(groupId));
@@ -356,10 +323,10 @@ export class KafkaBackend implements Backend {
     const { publisher } = this.ready;
     const topic = this.channels.topicOf(channel);
     const groupId = this.groupId(channel, '@responders');
-    await this.prepareGroup(groupId, topic, 'latest');
-    const plain = this.deliveryFactory(topic);
+    await this.consumers.prepareGroup(groupId, topic, 'latest');
+    const plain = this.consumers.deliveryFactory(topic);
     const send = (topic: string, reply: WireMessage): Promise<void> => publisher.publish(topic, [reply]);
-    return this.startConsumer({
+    return this.consumers.start({
       topic,
       groupId,
       label: `responders of channel "${channel}"`,
@@ -389,7 +356,7 @@ export class KafkaBackend implements Backend {
     const { topics } = this.ready;
     const offsets = await topics.topicOffsets(topic);
     const groupId = this.groupId(topic, `@requester-${this.instanceId}`);
-    const consumer = await this.startConsumer({
+    const consumer = await this.consumers.start({
       topic,
       groupId,
       label: `reply listener on "${topic}"`,
@@ -398,91 +365,14 @@ export class KafkaBackend implements Backend {
       commit: false,
       concurrency: 64,
       deliver,
-      toDelivery: this.deliveryFactory(topic),
+      toDelivery: this.consumers.deliveryFactory(topic),
     });
     consumer.afterClose(() => topics.deleteGroup(groupId));
     return consumer;
   }
 
-  private pinOptions(): PinOptions {
-    const o = this.options;
-    return {
-      sessionTimeoutMs: o.sessionTimeoutMs,
-      heartbeatIntervalMs: o.heartbeatIntervalMs,
-      rebalanceTimeoutMs: o.rebalanceTimeoutMs,
-      timeoutMs: o.connectTimeoutMs + o.rebalanceTimeoutMs,
-    };
-  }
-
   private groupId(channel: string, group: string): string {
     return `${this.options.groupIdPrefix}${channel}:${group}`;
-  }
-
-  /**
-   * Gives a group without committed offsets explicit ones before its first member runs, so it
-   * starts exactly at the log end (or, for declared groups, at the earliest retained message)
-   * no matter which member gets which partition. Serialised per group within this process.
-   */
-  private prepareGroup(groupId: string, topic: string, start: 'earliest' | 'latest'): Promise<void> {
-    const { topics } = this.ready;
-    const previous = this.groupSetups.get(groupId) ?? Promise.resolve();
-    const next = previous
-      .catch(() => {})
-      .then(async () => {
-        if (await topics.hasCommittedOffsets(groupId, topic)) return;
-        const offsets = await topics.topicOffsets(topic);
-        await topics.pinGroup(groupId, topic, offsets.map((o) => ({ partition: o.partition, offset: start === 'earliest' ? o.low : o.high })));
-      });
-    this.groupSetups.set(groupId, next);
-    return next;
-  }
-
-  private async startConsumer(config: {
-    topic: string;
-    groupId: string;
-    label: string;
-    fromBeginning: boolean;
-    seekTo?: Map<number, string>;
-    commit: boolean;
-    concurrency: number;
-    deliver: DeliverFn;
-    toDelivery: DeliveryFactory;
-    status?: ConsumeOptions['status'];
-  }): Promise<GroupConsumer> {
-    const { topics } = this.ready;
-    const partitions = await topics.partitionCount(config.topic);
-    // Watched for health, connection events and lag (the group pin's short-lived consumer is not).
-    const client = this.monitor.consumerClient(this.kafka, config.groupId);
-    const consumer = new GroupConsumer({
-      ...config,
-      kafka: client.kafka,
-      options: this.options,
-      logger: this.logger,
-      partitionsConcurrently: Math.max(1, Math.min(config.concurrency, partitions)),
-    });
-    try {
-      await consumer.start();
-    } catch (error) {
-      client.forget();
-      throw error;
-    }
-    this.handles.add(consumer);
-    consumer.afterClose(async () => {
-      this.handles.delete(consumer);
-      client.forget();
-    });
-    return Object.assign(consumer, { lag: () => this.monitor.lag(client.name) });
-  }
-
-  private deliveryFactory(topic: string): DeliveryFactory {
-    return (message: KafkaMessage, partition: number, ack: () => void, redelivered: boolean): Delivery => {
-      // Extends the freshly built wire object in place: a spread copy per message showed in profiles.
-      const delivery = fromKafkaMessage(message, ID_HEADER, topic, partition) as Delivery;
-      delivery.redelivered = redelivered;
-      delivery.position = encodePosition({ partition, offset: message.offset, timestamp: delivery.timestamp });
-      delivery.ack = ack;
-      return delivery;
-    };
   }
 
   close(): Promise<void> {
@@ -491,8 +381,8 @@ export class KafkaBackend implements Backend {
       if (connected === undefined) return;
       const closed = new ClosedError('The Kafka backend closed while waiting for a reply');
       // Forwarders first: what they hold is dropped uncommitted (the next forwarder reads it again).
-      for (const started of this.forwarders.values()) await started.then(({ forwarder }) => forwarder.close(), () => {});
-      await Promise.allSettled([...this.handles].map((h) => h.close()));
+      await this.delays.close();
+      await this.consumers.closeAll();
       await connected.requester.close(closed);
       await connected.publisher.close();
       await connected.admin.disconnect().catch(() => {});

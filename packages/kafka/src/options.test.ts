@@ -27,7 +27,7 @@ describe('KafkaOptionsSchema', () => {
   it('reports every capability, the partition bound and what is emulated or unsupported', () => {
     const report = kafkaCapabilities(parseConfig(KafkaOptionsSchema, { partitions: 6 }, 'options'));
     expect(report.workQueue.limits).toEqual({ parallelism: 'partitions', defaultPartitions: 6 });
-    expect([report.priority, report.delayedDelivery, report.messageTtl].map((c) => c.support)).toEqual(['unsupported', 'emulated', 'emulated']);
+    expect([report.priority, report.delayedDelivery, report.messageTtl].map((c) => c.support)).toEqual(['emulated', 'emulated', 'emulated']);
     expect([report.requestReply, report.deadLetter].map((c) => c.support)).toEqual(['emulated', 'emulated']);
   });
 });

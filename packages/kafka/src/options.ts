@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { COMPRESSION_NAMES } from './compression-registry.js';
 import { ASSIGNOR_NAMES } from './java-assignors.js';
+import { DEFAULT_PARTITIONS } from './topic-defaults.js';
 
 /**
  * Kafka's default `message.max.bytes` (1 MiB + 12) bounds a whole record batch. One record adds
@@ -53,7 +54,7 @@ export const KafkaOptionsSchema = z.strictObject({
   /** Backoff for each broker operation. */
   retry: RetryOptionsSchema.default(RetryOptionsSchema.parse({})),
   /** Partitions for topics the backend creates, unless the channel declares `partitions`. */
-  partitions: z.number().int().min(1).max(10_000).default(3),
+  partitions: z.number().int().min(1).max(10_000).default(DEFAULT_PARTITIONS),
   /**
    * Replication factor of created topics. Default: 3 for channels that declare `durable` (and
    * their `.dead` topics), as many as the cluster has brokers when it has fewer; the broker's

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TimeoutError, type Delivery, type WireMessage } from '@switchboard/core';
 import type { GroupConsumer } from './group-consumer.js';
+import { copyHeaders } from './kafka-message.js';
 import type { KafkaPublisher } from './kafka-publisher.js';
 import type { TopicAdmin } from './topic-admin.js';
 
@@ -11,6 +12,7 @@ export const REPLY_HEADERS = {
   /** Epoch ms after which the requester no longer waits; responders skip such requests. */
   deadline: 'sb-reply-deadline',
 } as const;
+const REPLY_HEADER_NAMES: readonly string[] = Object.values(REPLY_HEADERS);
 
 /** Suffix of reply topics; channel names ending in it are refused so no user channel receives replies. */
 export const REPLY_TOPIC_SUFFIX = '.replies';
@@ -48,15 +50,11 @@ export class KafkaRequester {
     const replyTopic = replyTopicOf(channel);
     await this.listener(replyTopic);
     const correlationId = randomUUID();
-    const request: WireMessage = {
-      ...message,
-      headers: {
-        ...message.headers,
-        [REPLY_HEADERS.replyTo]: replyTopic,
-        [REPLY_HEADERS.correlationId]: correlationId,
-        [REPLY_HEADERS.deadline]: String(Date.now() + timeoutMs),
-      },
-    };
+    const headers = copyHeaders(message.headers);
+    headers[REPLY_HEADERS.replyTo] = replyTopic;
+    headers[REPLY_HEADERS.correlationId] = correlationId;
+    headers[REPLY_HEADERS.deadline] = String(Date.now() + timeoutMs);
+    const request: WireMessage = { ...message, headers };
     const reply = new Promise<Delivery>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(correlationId);
@@ -105,7 +103,9 @@ export class KafkaRequester {
     if (entry === undefined || id === undefined) return;
     clearTimeout(entry.timer);
     this.pending.delete(id);
-    entry.resolve({ ...delivery, headers: withoutReplyHeaders(delivery.headers) });
+    // The delivery was made for this listener alone.
+    delivery.headers = withoutReplyHeaders(delivery.headers);
+    entry.resolve(delivery);
   }
 
   /** Fails waiting requests and stops the reply listeners. */
@@ -133,7 +133,11 @@ export function replyFor(
   const replyTopic = replyTopicOf(channel);
   const correlationId = headers[REPLY_HEADERS.correlationId];
   if (headers[REPLY_HEADERS.replyTo] !== replyTopic || correlationId === undefined) return undefined;
-  return (reply) => send(replyTopic, { ...reply, headers: { ...reply.headers, [REPLY_HEADERS.correlationId]: correlationId } });
+  return (reply) => {
+    const replyHeaders = copyHeaders(reply.headers);
+    replyHeaders[REPLY_HEADERS.correlationId] = correlationId;
+    return send(replyTopic, { ...reply, headers: replyHeaders });
+  };
 }
 
 /** True when the requester stopped waiting for this request. */
@@ -144,7 +148,5 @@ export function requestExpired(headers: Record<string, string>, now = Date.now()
 
 /** The application's view of a request or reply: the protocol headers removed. */
 export function withoutReplyHeaders(headers: Record<string, string>): Record<string, string> {
-  const rest = { ...headers };
-  for (const name of Object.values(REPLY_HEADERS)) delete rest[name];
-  return rest;
+  return copyHeaders(headers, REPLY_HEADER_NAMES);
 }

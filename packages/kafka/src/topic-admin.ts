@@ -1,6 +1,7 @@
 import { ConfigError, type Logger } from '@switchboard/core';
 import type { Admin, Kafka } from 'kafkajs';
 import { TOPIC_NAME, type TopicFacts } from './channel-mapping.js';
+import { DURABLE_MIN_INSYNC_REPLICAS, DURABLE_REPLICATION_FACTOR } from './topic-defaults.js';
 import { commitGroupOffsets, type PinOptions } from './group-pin.js';
 import { ConfigResourceTypes } from './kafkajs-runtime.js';
 import { protocolErrorType, translateKafkaError } from './kafka-errors.js';
@@ -18,15 +19,19 @@ export interface TopicSpec {
   durable?: boolean;
 }
 
-/** What a durable channel's topic is created with on a cluster of three or more brokers. */
-export const DURABLE_REPLICATION_FACTOR = 3;
-export const DURABLE_MIN_INSYNC_REPLICAS = 2;
+export { DURABLE_MIN_INSYNC_REPLICAS, DURABLE_REPLICATION_FACTOR } from './topic-defaults.js';
 
 /** Per-partition offsets of a topic, as strings (kafkajs keeps 64-bit offsets as text). */
 export interface PartitionOffsets {
   partition: number;
   low: string;
   high: string;
+}
+
+/** A topic that deletes records after `ms` (its `retention.ms`). */
+export interface TopicRetention {
+  topic: string;
+  ms: number;
 }
 
 /**
@@ -101,16 +106,26 @@ export class TopicAdmin {
   /** True when the topic's `cleanup.policy` includes `compact` (every record needs a key). */
   private async isCompacted(topic: string): Promise<boolean> {
     try {
-      const result = await this.again(() =>
-        this.admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['cleanup.policy'] }] }),
-      );
-      const policy = result.resources[0]?.configEntries.find((e) => e.configName === 'cleanup.policy')?.configValue ?? '';
+      const policy = (await this.again(() => this.topicConfig(topic, 'cleanup.policy'))) ?? '';
       return policy.split(',').some((p) => p.trim() === 'compact');
     } catch (error) {
       // Describing configs may be denied (ACLs); the broker still refuses unkeyed records itself.
       this.logger.debug('switchboard kafka: could not read cleanup.policy', { topic, error: (error as Error).message });
       return false;
     }
+  }
+
+  /** How long the topic keeps a record (`retention.ms`); undefined when forever (-1) or the broker does not say. */
+  async retentionOf(topic: string): Promise<TopicRetention | undefined> {
+    const raw = await this.again(() => this.topicConfig(topic, 'retention.ms')).catch(() => undefined);
+    const ms = raw === undefined || raw.trim() === '' ? Number.NaN : Number(raw);
+    return Number.isFinite(ms) && ms >= 0 ? { topic, ms } : undefined;
+  }
+
+  /** One config value of a topic, as the broker reports it (its default where the topic sets none). */
+  private async topicConfig(topic: string, name: string): Promise<string | undefined> {
+    const result = await this.admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: [name] }] });
+    return result.resources[0]?.configEntries.find((e) => e.configName === name)?.configValue;
   }
 
   /** Waits (with the transient-retry budget) until every partition of a new topic has a leader. */
@@ -182,10 +197,8 @@ export class TopicAdmin {
   maxMessageBytes(topic: string): Promise<number | undefined> {
     let limit = this.sizeLimits.get(topic);
     if (limit === undefined) {
-      limit = this.admin
-        .describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }] })
-        .then((result) => {
-          const value = result.resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue;
+      limit = this.topicConfig(topic, 'max.message.bytes')
+        .then((value) => {
           const parsed = Number(value);
           return Number.isFinite(parsed) && parsed > 0 ? parsed : undefined;
         })
@@ -219,6 +232,28 @@ export class TopicAdmin {
     try {
       const result = await this.again(() => this.admin.fetchOffsets({ groupId, topics: [topic] }));
       return result.some((t) => t.partitions.some((p) => Number(p.offset) >= 0));
+    } catch (error) {
+      throw translateKafkaError(error, `reading committed offsets of group "${groupId}"`);
+    }
+  }
+
+  /**
+   * Partitions (among `partitions`) where the group's committed offset is behind the log end, or
+   * where it has none and the partition is not empty: the ones holding messages it has not read.
+   */
+  async unreadPartitions(groupId: string, topic: string, partitions: number[]): Promise<number[]> {
+    try {
+      const [committed, ends] = await Promise.all([
+        this.again(() => this.admin.fetchOffsets({ groupId, topics: [topic] })),
+        this.topicOffsets(topic),
+      ]);
+      const at = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+      return partitions.filter((partition) => {
+        const end = ends.find((o) => o.partition === partition);
+        if (end === undefined) return false;
+        const offset = at.get(partition) ?? -1;
+        return (offset >= 0 ? offset : Number(end.low)) < Number(end.high);
+      });
     } catch (error) {
       throw translateKafkaError(error, `reading committed offsets of group "${groupId}"`);
     }

@@ -3,7 +3,7 @@ import { connect, type Message } from '@switchboard/core';
 import { Recorder, waitFor } from '@switchboard/testkit';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterEach, expect, it } from 'vitest';
-import { describeWithBroker, FAST_GROUPS, KAFKA_URL } from './kafka-env.js';
+import { describeWithBroker, FAST_GROUPS, KAFKA_BROKERS, KAFKA_URL } from './kafka-env.js';
 
 const opened: { close(): Promise<void> }[] = [];
 afterEach(async () => void (await Promise.all(opened.splice(0).map((b) => b.close()))));
@@ -12,7 +12,7 @@ describeWithBroker('a dead letter the broker refuses', () => {
   it('is dropped with an error naming it, instead of holding its partition; later messages flow', async () => {
     const ch = `sbk-dl-refused-${randomBytes(4).toString('hex')}`;
     // The dead-letter topic accepts only small records: neither the full nor the reduced dead letter fits.
-    const admin = new Kafka({ brokers: [KAFKA_URL.replace('kafka://', '')], logLevel: logLevel.NOTHING }).admin();
+    const admin = new Kafka({ brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
       await admin.createTopics({ waitForLeaders: true, topics: [{ topic: `${ch}.dead`, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '1024' }] }] });

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Bus, type Message } from '@switchboard/core';
 import { Recorder, waitFor } from '@switchboard/testkit';
+import kafkajs from 'kafkajs';
 import { afterEach, expect, it } from 'vitest';
-import { describeWithBroker, FAST_GROUPS, KAFKA_URL } from './kafka-env.js';
+import { describeWithBroker, FAST_GROUPS, KAFKA_BROKERS, KAFKA_URL } from './kafka-env.js';
 
 const opened: Bus<never>[] = [];
 afterEach(async () => void (await Promise.all(opened.splice(0).map((b) => b.close()))));
@@ -49,5 +50,27 @@ describeWithBroker('kafka delayed delivery', () => {
     await got.waitForCount(1, { timeoutMs: 30_000 });
     expect(Date.now() - start).toBeGreaterThanOrEqual(3_000 - 2);
     expect(got.payloads).toEqual([{ n: 1 }]);
+  });
+  it('refuses at publish a delay its delay topic would not keep (retention.ms), naming both; a shorter delay in the same tick is delivered', async () => {
+    const ch = `sbk-delay-retention-${randomBytes(4).toString('hex')}`;
+    const admin = new kafkajs.Kafka({ brokers: KAFKA_BROKERS, logLevel: kafkajs.logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      // An operator's existing delay topic that keeps records 5 s.
+      await admin.createTopics({ topics: [{ topic: `${ch}.delay`, numPartitions: 1, configEntries: [{ name: 'retention.ms', value: '5000' }] }], waitForLeaders: true });
+    } finally {
+      await admin.disconnect();
+    }
+    const bus = await open(ch);
+    const channel = bus.channel(ch) as unknown as Api;
+    const got = new Recorder();
+    await channel.subscribe('g', got.handler);
+    const [long, short] = await Promise.allSettled([channel.publish({ n: 1 }, { delayMs: 5_000 }), channel.publish({ n: 2 }, { delayMs: 200 })]);
+    expect(long.status).toBe('rejected');
+    expect((long as PromiseRejectedResult).reason).toMatchObject({ code: 'SB_CONFIG' });
+    expect(String((long as PromiseRejectedResult).reason.message)).toContain(`retention.ms of its delay topic "${ch}.delay" (5000 ms)`);
+    expect(short.status).toBe('fulfilled');
+    await got.waitForCount(1, { timeoutMs: 15_000 });
+    expect(got.payloads).toEqual([{ n: 2 }]);
   });
 });

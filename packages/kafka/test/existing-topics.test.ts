@@ -4,7 +4,7 @@ import { KeyRequiredError } from '@switchboard/kafka';
 import { waitFor } from '@switchboard/testkit';
 import kafkajs from 'kafkajs';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { describeWithBroker, FAST_GROUPS, KAFKA_URL } from './kafka-env.js';
+import { describeWithBroker, FAST_GROUPS, KAFKA_BROKERS, KAFKA_URL } from './kafka-env.js';
 
 const unique = (prefix: string): string => `sbk-et-${prefix}-${randomBytes(4).toString('hex')}`;
 
@@ -19,7 +19,7 @@ function recordingLogger(): Logger & { lines: { level: string; message: string }
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
-const admin = new kafkajs.Kafka({ brokers: [KAFKA_URL.replace('kafka://', '')], logLevel: kafkajs.logLevel.NOTHING }).admin();
+const admin = new kafkajs.Kafka({ brokers: KAFKA_BROKERS, logLevel: kafkajs.logLevel.NOTHING }).admin();
 const buses: Bus<never>[] = [];
 const topics = new Set<string>();
 

@@ -7,11 +7,11 @@ import { CloudEvent, Kafka as CloudEventsKafka } from 'cloudevents';
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { kafkaPaths } from '../../../test/brokers/kafka.mjs';
-import { describeWithBroker, FAST_GROUPS, KAFKA_URL } from './kafka-env.js';
+import { describeWithBroker, FAST_GROUPS, KAFKA_BROKERS, KAFKA_URL } from './kafka-env.js';
 import { CONSOLE_PRODUCER, JAVA_LOGGING } from './java-tools.js';
 
 // Producers that are not Switchboard: raw kafkajs and Kafka's own Java console tools.
-const BROKER = KAFKA_URL.replace('kafka://', '');
+const BROKER = KAFKA_BROKERS.join(',');
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 const kafka = new Kafka({ brokers: [BROKER], logLevel: logLevel.NOTHING });
 const topics: string[] = [];

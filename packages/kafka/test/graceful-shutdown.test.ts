@@ -2,9 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import { cleanKafka } from '../../../test/observability/broker-cleanup.js';
 import { describeGracefulShutdown } from '../../../test/process-faults/describe-graceful-shutdown.js';
-import { describeWithBroker, FAST_GROUPS, KAFKA_URL } from './kafka-env.js';
+import { describeWithBroker, FAST_GROUPS, KAFKA_BROKERS, KAFKA_URL } from './kafka-env.js';
 
-const brokers = KAFKA_URL.replace('kafka://', '').split(',');
+const brokers = KAFKA_BROKERS;
 
 describeWithBroker('kafka', () => {
   describeGracefulShutdown({

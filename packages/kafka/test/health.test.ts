@@ -5,7 +5,7 @@ import { waitFor } from '@switchboard/testkit';
 import { afterAll, afterEach, expect, it } from 'vitest';
 import kafkajs from 'kafkajs';
 import { cleanKafka } from '../../../test/observability/broker-cleanup.js';
-import { describeWithBroker, FAST_GROUPS, KAFKA_URL } from './kafka-env.js';
+import { describeWithBroker, FAST_GROUPS, KAFKA_BROKERS, KAFKA_URL } from './kafka-env.js';
 
 const run = `sbkh-${randomBytes(3).toString('hex')}`;
 const unique = (prefix: string): string => `${run}-${prefix}-${randomBytes(4).toString('hex')}`;
@@ -16,7 +16,7 @@ afterEach(async () => {
   await Promise.all(opened.splice(0).map((b) => b.close()));
 });
 
-const brokers = KAFKA_URL.replace('kafka://', '').split(',');
+const brokers = KAFKA_BROKERS;
 
 describeWithBroker('kafka health', () => {
   afterAll(() => cleanKafka(brokers, run), 60_000);

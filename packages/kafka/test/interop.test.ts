@@ -12,9 +12,24 @@ import { batchCodecs, BOOTSTRAP, compileFixture, consoleProduce, describeWithJav
 
 const unique = (prefix: string): string => `sbk-ix-${prefix}-${randomBytes(4).toString('hex')}`;
 const partitionOf = (message: Message): number => Number(message.position?.split(':')[0]);
+/** Records in a topic (sum of its partitions' end offsets: the topics here are never compacted or trimmed). */
+const recordsIn = async (topic: string): Promise<number> => (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+
+/** The values the Java console consumer reads from `topic`, from its start (the first `count`). */
+async function javaConsume(topic: string, count: number): Promise<string[]> {
+  const consumed = await runJava('org.apache.kafka.tools.consumer.ConsoleConsumer', [
+    '--bootstrap-server', BOOTSTRAP,
+    '--topic', topic,
+    '--from-beginning',
+    '--max-messages', String(count),
+    '--timeout-ms', '30000',
+  ]);
+  expect(consumed.code, consumed.stderr).toBe(0);
+  return consumed.stdout.trim().split('\n');
+}
 
 interface TestChannel {
-  publish(payload: unknown, options?: { key?: string }): Promise<void>;
+  publish(payload: unknown, options?: { key?: string; priority?: number }): Promise<void>;
   subscribe(group: string, handler: (m: Message) => void | Promise<void>, options?: object): Promise<{ close(): Promise<void>; status: SubscriptionStatus }>;
 }
 
@@ -251,5 +266,47 @@ describeWithJava('kafka interop with the Java client', () => {
     await channel.publish({ n: 10 }, { key: 'k' });
     await waitFor(() => seen.includes(10), { timeoutMs: 15_000, message: 'live message after takeover' });
     expect(seen).toEqual([6, 7, 8, 9, 10]);
+  });
+  it('a priority channel beside Java: records the console producer writes (no priority) are level 0 and wait behind an urgent one; the console consumer of the topic reads level 0 only', async () => {
+    const ch = unique('jprio');
+    for (const topic of [ch, `${ch}.priority-1`, `${ch}.priority-2`]) topics.add(topic);
+    const bus = await open({ [ch]: { requires: { priority: true }, groups: ['workers'], partitions: 1 } });
+    const channel = channelOf(bus, ch);
+    const produced = await consoleProduce(ch, Array.from({ length: 5 }, (_, n) => ({ key: `k${n}`, value: JSON.stringify({ from: 'java', n }) })));
+    expect(produced.code, produced.stderr).toBe(0);
+    await channel.publish({ from: 'switchboard', n: 0 }, { priority: 1 });
+    await channel.publish({ from: 'urgent', n: 0 }, { priority: 9 });
+    const seen: { from: string; n: number; priority: number | undefined }[] = [];
+    await channel.subscribe('workers', (m) => void seen.push({ ...(m.payload as { from: string; n: number }), priority: m.priority }), { concurrency: 1 });
+    await waitFor(() => seen.length >= 7, { timeoutMs: 30_000, message: '7 messages handled' });
+    expect(seen.map((s) => `${s.from}-${s.n}`)).toEqual(['urgent-0', 'java-0', 'java-1', 'java-2', 'java-3', 'java-4', 'switchboard-0']);
+    expect(seen.map((s) => s.priority)).toEqual([9, undefined, undefined, undefined, undefined, undefined, 1]);
+    // The channel topic holds the Java records and the level-0 publish; the urgent one is in its level's topic.
+    expect(await recordsIn(ch)).toBe(6);
+    expect(await recordsIn(`${ch}.priority-2`)).toBe(1);
+    const values = (await javaConsume(ch, 6)).map((line) => JSON.parse(line) as { from: string });
+    expect(values.map((v) => v.from).sort()).toEqual(['java', 'java', 'java', 'java', 'java', 'switchboard']);
+  });
+
+  it('retries stay in the group’s own retry topic: the Java console consumer of the channel topic reads the failing record once', async () => {
+    const ch = unique('jretry');
+    const retryTopic = `${ch}.${ch}_3aworkers.retry`;
+    topics.add(ch).add(retryTopic);
+    const bus = await open({ [ch]: { requires: { deadLetter: true }, groups: ['workers'], partitions: 1 } });
+    const attempts: number[] = [];
+    await channelOf(bus, ch).subscribe(
+      'workers',
+      (m) => {
+        attempts.push(m.attempt);
+        if (m.attempt < 3) throw new Error(`attempt ${m.attempt} fails`);
+      },
+      { retry: { maxAttempts: 5, initialDelayMs: 50, jitter: 0 } },
+    );
+    await channelOf(bus, ch).publish({ order: 1 }, { key: 'o-1' });
+    await waitFor(() => attempts.length >= 3, { timeoutMs: 30_000, message: 'three attempts' });
+    expect(attempts).toEqual([1, 2, 3]);
+    expect(await recordsIn(ch)).toBe(1);
+    expect(await recordsIn(retryTopic)).toBe(2);
+    expect((await javaConsume(ch, 1)).map((line) => JSON.parse(line) as unknown)).toEqual([{ order: 1 }]);
   });
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe } from 'vitest';
 import { kafkaPaths, kafkaVersion } from '../../../test/brokers/kafka.mjs';
-import { describeWithBroker, KAFKA_URL } from './kafka-env.js';
+import { describeWithBroker, KAFKA_BROKERS } from './kafka-env.js';
 
 /** The jars and data of the broker the suites run against (3.9, or 4.1 under SWITCHBOARD_KAFKA_VERSION). */
 export const KAFKA_HOME = kafkaPaths.dir;
@@ -21,7 +21,7 @@ export const JAVA_LOGGING = [
 ];
 
 /** host:port list for Java's bootstrap.servers, from the kafka:// URL the suites use. */
-export const BOOTSTRAP = KAFKA_URL.replace(/^kafka:\/\//, '').replace(/\?.*$/, '');
+export const BOOTSTRAP = KAFKA_BROKERS.join(',');
 
 function javaMissing(): string | undefined {
   for (const tool of ['java', 'javac']) {

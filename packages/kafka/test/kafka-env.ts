@@ -4,6 +4,9 @@ import { describe } from 'vitest';
 /** Where the kafka suites connect, and group timings small enough for quick joins and takeovers. */
 export const KAFKA_URL = process.env['KAFKA_URL'] ?? 'kafka://127.0.0.1:9092';
 
+/** The host:port list of {@link KAFKA_URL}, for the plain kafkajs and Java clients the suites use as the other side. */
+export const KAFKA_BROKERS = KAFKA_URL.replace(/^kafka:\/\//, '').replace(/\?.*$/, '').split(',');
+
 /** Test-sized group timings (the broker allows sessions from 1 s and has no initial rebalance delay). */
 export const FAST_GROUPS = {
   sessionTimeoutMs: 6000,
