@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { defineConfig } from 'tsup';
@@ -36,7 +36,8 @@ export function emitDeclarations(packageDir: string = process.cwd()): void {
 // Shared by every package: `tsup --config ../../tsup.config.ts` runs in the package folder.
 // dependencies and peerDependencies (core, vitest, zod, broker clients) stay external.
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // A backend's `catalog` entry (its capability catalog) loads no broker client.
+  entry: ['src/index.ts', ...(existsSync('src/catalog.ts') ? ['src/catalog.ts'] : [])],
   format: ['esm', 'cjs'],
   dts: false,
   sourcemap: true,

@@ -12,7 +12,9 @@ export default defineConfig({
           typecheck: { enabled: true, include: ['packages/core/test/**/*.test-d.ts'], tsconfig: 'packages/core/test/tsconfig.json' },
         },
       },
-      { test: { name: 'memory', include: ['packages/memory/src/**/*.test.ts', 'packages/memory/test/**/*.test.ts'] } },
+      // The conformance scenarios wait up to deliveryTimeoutMs (15 s) for a delivery, and some tests build
+      // 100,000-message backlogs: the 5 s default fails them on a loaded machine before any wait gives up.
+      { test: { name: 'memory', include: ['packages/memory/src/**/*.test.ts', 'packages/memory/test/**/*.test.ts'], testTimeout: 30_000 } },
       { test: { name: 'testkit', include: ['packages/testkit/test/**/*.test.ts'] } },
       {
         test: {

@@ -11,5 +11,5 @@ describe('API reference (TypeDoc, from the TSDoc in the sources)', () => {
     const output = `${run.stdout}${run.stderr}`;
     expect(output.split('\n').filter((line) => line.includes('does not have any documentation'))).toEqual([]);
     expect(run.status, output).toBe(0);
-  }, 60_000);
+  }, 180_000);
 });

@@ -119,6 +119,12 @@ export function describeTelemetry(target: TelemetryTarget, sdk: () => InstalledS
       const onDead = { 'messaging.destination.name': dead };
       // Metrics are recorded as spans end; poll until the last one is in.
       await waitFor(async () => (await sdk().metric('messaging.client.consumed.messages', onDead)) === 2, { timeoutMs: 10_000, message: 'dead letters consumed' });
+      // A dead letter can reach its consumer before the broker's confirm reaches the publisher. Only
+      // at that confirm is its send counted, its publish span and the failed run's span ended and
+      // the original acked (so it stops counting as active): wait for both confirms.
+      const deadPublishes = (): ReadableSpan[] => sdk().finished((s) => s.name === `publish ${dead}`);
+      await waitFor(() => deadPublishes().length >= 2, { timeoutMs: 30_000, message: 'both dead-letter publishes confirmed' });
+      expect(deadPublishes()).toHaveLength(2);
       expect(await sdk().metric('messaging.client.sent.messages', { ...on, 'messaging.operation.name': 'publish', 'messaging.system': target.name })).toBe(5);
       expect(await sdk().metric('messaging.client.operation.duration', on)).toBeGreaterThanOrEqual(1);
       expect(await sdk().metric('messaging.process.duration', on)).toBe(3 + 2 * 2);

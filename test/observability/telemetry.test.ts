@@ -37,6 +37,6 @@ if (await reachable(RABBIT_URL, 'rabbitmq')) {
 if (await reachable(KAFKA_URL, 'kafka')) {
   describe('kafka', () => {
     afterAll(() => cleanKafka(KAFKA_BROKERS, prefix), 60_000);
-    describeTelemetry({ name: 'kafka', url: KAFKA_URL, options: FAST_GROUPS, prefix, retriesThroughBroker: false }, () => sdk);
+    describeTelemetry({ name: 'kafka', url: KAFKA_URL, options: FAST_GROUPS, prefix, retriesThroughBroker: true }, () => sdk);
   });
 }

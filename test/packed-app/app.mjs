@@ -77,7 +77,7 @@ let polls = 0;
 results.testkit = {
   recorded: invoices.payloads,
   waited: await waitFor(() => ++polls >= 3, { intervalMs: 1 }),
-  profileRefusal: await createTestBus({ profile: 'kafka', channels: { x: { requires: { priority: true } } } }).then(() => 'no error', (e) => e.code),
+  profileRefusal: await createTestBus({ profile: 'kafka', channels: { x: { requires: { priority: true, orderedByKey: true } } } }).then(() => 'no error', (e) => e.code),
 };
 await invoices.stop();
 await testBus.close();

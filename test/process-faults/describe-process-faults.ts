@@ -125,5 +125,24 @@ export function describeProcessFaults(target: ProcessFaultTarget): void {
       expect(await app.exited(60_000)).toBe(0);
       await waitFor(() => handled.size >= total, { timeoutMs: RECOVERY_MS, message: `all ${total} handled (have ${handled.size})` });
     });
+
+    it('delayed messages confirmed before a broker restart arrive after it, none early, none lost', { timeout: 3 * RECOVERY_MS }, async () => {
+      const channel = target.unique('delayed');
+      const spec = { [channel]: { groups: ['w'], requires: { delayedDelivery: true, durable: true } } };
+      const bus = (await connect({ url: target.url, options: target.options ?? {}, channels: spec })) as unknown as Bus<never>;
+      buses.push(bus);
+      const handled = new Map<number, number>();
+      const typed = bus.channel(channel) as unknown as {
+        publish(p: unknown, o: object): Promise<void>;
+        subscribe(g: string, h: (m: { payload: { n: number; due: number } }) => void): Promise<unknown>;
+      };
+      await typed.subscribe('w', (m) => void handled.set(m.payload.n, Date.now() - m.payload.due));
+      // Due while the broker is away (short delays) and after it is back (long ones).
+      const delays = Array.from({ length: 20 }, (_, n) => (n % 2 === 0 ? 1_000 : 25_000));
+      await Promise.all(delays.map((delayMs, n) => typed.publish({ n, due: Date.now() + delayMs }, { delayMs })));
+      await target.restart();
+      await waitFor(() => handled.size >= delays.length, { timeoutMs: RECOVERY_MS, message: `all ${delays.length} delayed messages handled (have ${handled.size})` });
+      expect(Math.min(...handled.values())).toBeGreaterThanOrEqual(-5);
+    });
   });
 }

@@ -1,10 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import {
+  installedCatalogs,
   redactUrl,
   resolveBackendFactory,
   silentLogger,
   type Backend,
   type BackendFactory,
+  type CapabilityCatalog,
   type CapabilityReport,
 } from '@switchboard/core';
 
@@ -20,6 +22,8 @@ export interface InspectedBackend {
   backend: Backend;
   /** Its general capability report. */
   capabilities: CapabilityReport;
+  /** The catalogs of the installed shipped backends, for `satisfiedBy` of a refusal. */
+  alternatives: readonly CapabilityCatalog[];
 }
 
 // The command's own dependencies come last, so `npx @switchboard/cli` works with nothing installed.
@@ -33,7 +37,8 @@ const ownLocation = fileURLToPath(import.meta.url);
 export async function inspectBackend(url: string, options: Record<string, unknown> = {}, from: readonly string[] = []): Promise<InspectedBackend> {
   const factory: BackendFactory = await resolveBackendFactory(url, { from: [...from, ownLocation] });
   const backend = factory.create({ url, options, logger: silentLogger });
-  return { url: redactUrl(url), name: backend.name, schemes: factory.schemes, backend, capabilities: backend.capabilities };
+  const alternatives = await installedCatalogs({ from: [...from, ownLocation] });
+  return { url: redactUrl(url), name: backend.name, schemes: factory.schemes, backend, capabilities: backend.capabilities, alternatives };
 }
 
 /** A URL that names each shipped backend without reaching anything: only reports are read. */

@@ -42,7 +42,7 @@ export interface CheckResult {
 export function checkChannels(inspected: InspectedBackend, channels: Record<string, ChannelSpec>): CheckResult {
   const result: CheckResult = { url: inspected.url, backend: inspected.name, ok: true, channels: {} };
   for (const [channel, spec] of Object.entries(channels)) {
-    const { plan, problems } = planChannel(inspected.backend, channel, spec.requires ?? {});
+    const { plan, problems } = planChannel(inspected.backend, channel, spec.requires ?? {}, spec.options, inspected.alternatives);
     const outcomes: CapabilityOutcome[] = [];
     for (const capability of CAPABILITY_NAMES) {
       const planned = plan.capabilities[capability];
