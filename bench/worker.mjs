@@ -14,6 +14,7 @@ const SCENARIOS = {
   rr16: (side, params) => requestReply(side, { ...params, inFlight: 16 }),
   e2e: endToEndThroughput,
   'e2e-json': (side, params) => endToEndThroughput(side, { ...params, json: true }),
+  'e2e-fanout': endToEndThroughput,
 };
 
 async function loadSide(backend, side) {

@@ -36,11 +36,11 @@ function pairDiffs(runs, field) {
   return diffs;
 }
 
-function targetText(target) {
+function targetText(target, unit = 'msg/s') {
   if (target == null) return null;
   if (target.ratio !== undefined) return `ratio ≥ ${target.ratio}`;
   if (target.addedUs !== undefined) return `SDK p50 ≤ raw + ${target.addedUs} µs`;
-  return `≥ ${target.sdk.toLocaleString('en-US')} msg/s`;
+  return `≥ ${target.sdk.toLocaleString('en-US')} ${unit}`;
 }
 
 function verdict(metric, row) {
@@ -85,7 +85,7 @@ export function aggregate(records) {
         cpuPerMsgUs: { sdk: cpuOf(runs, 'B'), raw: memory ? null : cpuOf(runs, 'A') },
         brokerCpuPerMsgUs: memory ? null : { sdk: cpuOf(runs, 'B', 'brokerCpuPerMsgUs'), raw: cpuOf(runs, 'A', 'brokerCpuPerMsgUs') },
         failures: runs.filter((r) => r.error !== undefined).length,
-        target: targetText(metric.target),
+        target: targetText(metric.target, metric.unit),
       };
       if (metric.scenario === 'latency-p50' && row.sdk != null && row.raw != null) {
         // Median of the per-pair differences (robust to drift between pairs), and the A/A difference.

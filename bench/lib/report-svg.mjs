@@ -22,7 +22,7 @@ function barOf(row) {
   if (row.backend === 'memory') {
     const target = Number(String(row.target ?? '').replace(/[^0-9]/g, '')) || 300_000;
     if (row.sdk == null) return { value: null, text: 'not measured' };
-    const rate = `${Math.round(row.sdk).toLocaleString('en-US')} msg/s`;
+    const rate = `${Math.round(row.sdk).toLocaleString('en-US')} ${row.unit ?? 'msg/s'}`;
     // Rows without a target of their own share the scale of the memory target.
     return { value: row.sdk / target, text: row.target == null ? rate : `${rate} = ${(row.sdk / target).toFixed(2)}× target` };
   }

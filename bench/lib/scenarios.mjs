@@ -145,11 +145,12 @@ export async function requestReply(side, { inFlight, ms, warmMs }) {
 
 /**
  * Publish and consume in one process (the memory backend): `warm` messages untimed, then `n`
- * timed from the first publish to the last handler call. Publishing is pipelined as above.
+ * timed from the first publish to the last handler call. Publishing is pipelined as above. With
+ * `groups`, every message goes to that many subscriber groups and the rate counts deliveries.
  */
-export async function endToEndThroughput(side, { n, warm, json = false }) {
+export async function endToEndThroughput(side, { n, warm, json = false, groups = 1 }) {
   const make = json ? makeJsonPayload : (seq) => PREBUILT[seq & 1023];
-  const pipe = await side.pipe();
+  const pipe = await side.pipe(groups);
   let received = 0;
   await pipe.subscribe(() => {
     received++;
@@ -157,7 +158,7 @@ export async function endToEndThroughput(side, { n, warm, json = false }) {
   const report = progressReporter('end-to-end');
   let seq = 0;
   const run = async (count, onProgress) => {
-    const target = received + count;
+    const target = received + count * groups;
     const inFlight = [];
     for (let sent = 0; sent < count; sent += CHUNK) {
       const size = Math.min(CHUNK, count - sent);
@@ -174,7 +175,7 @@ export async function endToEndThroughput(side, { n, warm, json = false }) {
   const meter = new Meter();
   meter.start();
   await run(n, report);
-  const result = meter.stop(n);
+  const result = meter.stop(n * groups);
   await pipe.close();
   return result;
 }

@@ -27,13 +27,17 @@ export async function createSide({ name, backend }) {
   // A declared group: its queue / consumer group exists before the first publish, as in the raw side.
   const withGroup = { groups: [GROUP] };
 
-  const pipe = async () => {
-    const channel = await open(withGroup);
+  // `groups` > 1 (memory fan-out): that many declared subscriber groups, one subscriber each.
+  const pipe = async (groups = 1) => {
+    const names = groups === 1 ? [GROUP] : Array.from({ length: groups }, (_, i) => `${GROUP}-${i}`);
+    const channel = await open({ groups: names });
     return {
       subscribe: async (onPayload) => {
-        await channel.subscribe(GROUP, (message) => {
+        const handler = (message) => {
           onPayload(message.payload);
-        });
+        };
+        // The memory target (issue #14) is stated at concurrency 64; brokers keep the default (16).
+        for (const group of names) await channel.subscribe(group, handler, backend === 'memory' ? { concurrency: 64 } : undefined);
       },
       send: (payload) => channel.publish(payload),
       sendMany: (payloads) => Promise.all(payloads.map((payload) => channel.publish(payload))),

@@ -1,0 +1,67 @@
+// Diagnostic probe for one latency run (not used by `pnpm bench`): times where a benchmark
+// payload is on its way, from the bytes on the process's own sockets, the same way for the raw
+// client (A) and Switchboard (B), whatever the broker:
+//   NODE_OPTIONS="--require ./bench/probes/socket-stages.cjs" node bench/worker.mjs '<job json>'
+// - created → written: from makePayload() to the socket write that carries it (the publish path);
+// - created → read: to the socket read that brings it back from the broker (plus the broker);
+// the scenario's own p50 (created → handler) minus "read" is the consume path.
+// Prints one line to stderr at exit. A payload is found by its 'x' filler (bench/lib/payload.mjs):
+// bytes 0-3 hold its sequence number, 4-11 performance.now() at creation, 12-1023 'x'.
+const net = require('node:net');
+
+const FILLER = Buffer.alloc(64, 'x');
+const written = new Map();
+const read = new Map();
+
+/** Sequence numbers and creation times of the benchmark payloads in `chunk`. */
+function payloadsIn(chunk, now) {
+  const found = [];
+  if (!Buffer.isBuffer(chunk) || chunk.length < 1024) return found;
+  let from = 0;
+  for (;;) {
+    const at = chunk.indexOf(FILLER, from);
+    if (at < 12) {
+      if (at === -1) return found;
+      from = at + 1;
+      continue;
+    }
+    const start = at - 12;
+    const seq = chunk.readInt32LE(start);
+    const created = chunk.readDoubleLE(start + 4);
+    // A real payload's creation time is a recent performance.now() reading.
+    if (seq >= 0 && created > 0 && created <= now && now - created < 60_000) found.push([seq, created]);
+    from = at + 1012;
+  }
+}
+
+function note(map, chunk) {
+  const now = performance.now();
+  for (const [seq, created] of payloadsIn(chunk, now)) if (!map.has(seq)) map.set(seq, now - created);
+}
+
+const write = net.Socket.prototype.write;
+net.Socket.prototype.write = function (chunk, ...rest) {
+  note(written, chunk);
+  return write.call(this, chunk, ...rest);
+};
+const writev = net.Socket.prototype._writev;
+if (typeof writev === 'function') {
+  net.Socket.prototype._writev = function (chunks, callback) {
+    for (const { chunk } of chunks) note(written, chunk);
+    return writev.call(this, chunks, callback);
+  };
+}
+const emit = net.Socket.prototype.emit;
+net.Socket.prototype.emit = function (event, chunk, ...rest) {
+  if (event === 'data') note(read, chunk);
+  return emit.call(this, event, chunk, ...rest);
+};
+
+const p50 = (values) => {
+  if (values.length === 0) return '-';
+  const sorted = [...values].sort((a, b) => a - b);
+  return `${Math.round(sorted[Math.floor((sorted.length - 1) / 2)] * 1000)} µs`;
+};
+process.on('exit', () => {
+  console.error(`socket stages (p50 over ${written.size} written, ${read.size} read): created → written ${p50([...written.values()])}, created → read ${p50([...read.values()])}`);
+});
