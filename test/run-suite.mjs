@@ -30,7 +30,7 @@ const suites = {
     test: ['run', '--project', 'cluster'],
   },
   kafka4: {
-    up: ['test/brokers/kafka.mjs', 'up'],
+    up: ['test/brokers/kafka.mjs', 'up', '--fresh'],
     down: ['test/brokers/kafka.mjs', 'down'],
     // The broker script and the suites (including the ones that kill and restart the broker) see the same broker.
     env: { SWITCHBOARD_KAFKA_VERSION: '4.1', KAFKA_URL: 'kafka://127.0.0.1:29092' },

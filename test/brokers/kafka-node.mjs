@@ -258,6 +258,14 @@ export function createKafkaNode({ version = '3.9', nodeId = 1, port, controllerP
     return child.pid;
   }
 
+  /** What a slow start was doing last: loading logs (n/m partitions) or a lifecycle step. */
+  function startupProgress(logOffset) {
+    const lines = logSince(logOffset ?? 0).split('\n');
+    const loading = lines.findLast((l) => /completed in /.test(l))?.match(/\((\d+\/\d+) completed in/)?.[1];
+    const step = lines.findLast((l) => /Transitioning from|Loaded \d+ logs/.test(l))?.replace(/^.*?\] (INFO|WARN) /, '');
+    return [loading && `; loading logs: ${loading} partitions`, step && `; last step: ${step.trim()}`].filter(Boolean).join('');
+  }
+
   /** Started = the node logged its start; `ready` decides when it serves (default: it answers Metadata). */
   async function waitReady(value, logOffset, ready) {
     const deadline = Date.now() + START_TIMEOUT_MS;
@@ -273,14 +281,16 @@ export function createKafkaNode({ version = '3.9', nodeId = 1, port, controllerP
       if (started && (await ready())) return;
       await sleep(250);
     }
-    throw new Error(`${label} not ready after ${START_TIMEOUT_MS / 1000} s (pid ${value}, see ${P.serverLog})`);
+    throw new Error(`${label} not ready after ${START_TIMEOUT_MS / 1000} s (pid ${value}, see ${P.serverLog})${startupProgress(logOffset)}`);
   }
 
   /**
    * Ensures the node answers, starting it if needed. `ready` (default: Metadata lists a broker)
    * lets a cluster wait for its own condition; `wait: false` returns once the process runs.
+   * `fresh`: a node that is not running starts on an empty data dir (what a previous run left is
+   * deleted, so a later crash-restart loads this run's partitions only, not every run's before).
    */
-  async function up({ log = defaultLog, ready = async () => (await probe()).ok, wait = true } = {}) {
+  async function up({ log = defaultLog, ready = async () => (await probe()).ok, wait = true, fresh = false } = {}) {
     if (pid() === null && (await probe()).ok) return log(`${where} already up (not started by this script)`);
     await withLock(dir, async () => {
       const t0 = Date.now();
@@ -292,6 +302,10 @@ export function createKafkaNode({ version = '3.9', nodeId = 1, port, controllerP
         await waitReady(running, null, ready);
       } else {
         await ensureLibs(version, log);
+        if (fresh && fs.existsSync(P.data)) {
+          log(`deleting what earlier runs left in ${P.data}`);
+          fs.rmSync(P.data, { recursive: true, force: true });
+        }
         await ensureFormatted(log);
         const offset = logSize();
         const started = startProcess();

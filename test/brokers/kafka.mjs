@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Single-node KRaft Kafka for integration tests, assembled from Maven Central jars.
-// Usage: node test/brokers/kafka.mjs up|down|status|kill
+// Usage: node test/brokers/kafka.mjs up [--fresh]|down|status|kill
 // Kafka 3.9 on 127.0.0.1:9092 by default. SWITCHBOARD_KAFKA_VERSION=4.1 runs Kafka 4.1 instead, on
 // 127.0.0.1:29092 so it never meets the 3.9 broker (SWITCHBOARD_KAFKA_PORT overrides the port;
 // the controller listens one port above). Each version and port has its own data directory.
@@ -32,8 +32,11 @@ export const kafkaAddress = `${HOST}:${PORT}`;
 /** Readiness probe: Metadata must list at least one broker (registered and unfenced). */
 export const kafkaProbe = (options) => node.probe(options);
 
-/** Ensures a broker answers on its port, starting one if needed. */
-export const kafkaUp = ({ log = defaultLog } = {}) => node.up({ log });
+/**
+ * Ensures a broker answers on its port, starting one if needed. `fresh`: a broker that is not
+ * running starts empty (`pnpm brokers:up`, `up --fresh`); without it a restart keeps its data.
+ */
+export const kafkaUp = ({ log = defaultLog, fresh = false } = {}) => node.up({ log, fresh });
 
 /** Graceful stop (SIGTERM, SIGKILL after 30 s). Only stops a broker this module started. */
 export const kafkaDown = ({ log = defaultLog } = {}) => node.down({ log });
@@ -45,9 +48,9 @@ export const kafkaStatus = () => node.status();
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   const cmd = process.argv[2];
-  const actions = { up: kafkaUp, down: kafkaDown, kill: kafkaKill, status: async () => console.log(await kafkaStatus()) };
+  const actions = { up: () => kafkaUp({ fresh: process.argv.includes('--fresh') }), down: kafkaDown, kill: kafkaKill, status: async () => console.log(await kafkaStatus()) };
   if (!actions[cmd]) {
-    console.error('usage: node test/brokers/kafka.mjs up|down|status|kill');
+    console.error('usage: node test/brokers/kafka.mjs up [--fresh]|down|status|kill');
     process.exit(2);
   }
   actions[cmd]().catch((e) => {

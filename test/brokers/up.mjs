@@ -12,7 +12,7 @@ import { rabbitClusterStatus, rabbitClusterUp } from './rabbitmq-cluster.mjs';
 import { rabbitStatus, rabbitUp } from './rabbitmq.mjs';
 
 const STATUS_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), '.status.json');
-const BROKERS = { rabbitmq: { up: rabbitUp, status: rabbitStatus }, kafka: { up: kafkaUp, status: kafkaStatus } };
+const BROKERS = { rabbitmq: { up: rabbitUp, status: rabbitStatus }, kafka: { up: () => kafkaUp({ fresh: true }), status: kafkaStatus } };
 const CLUSTERS = { 'rabbitmq-cluster': { up: rabbitClusterUp, status: rabbitClusterStatus }, 'kafka-cluster': { up: kafkaClusterUp, status: kafkaClusterStatus } };
 
 function readSaved() {
