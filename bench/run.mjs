@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // `pnpm bench [--quick] [--backend rabbitmq,kafka,memory] [--scenario publish,rr1,...] [--pairs N]
-//             [--profile] [--no-write] [--render]`  (--render: rebuild the outputs from latest.meta.json)
+//             [--profile] [--no-write] [--render]`  (--render: rebuild the outputs from latest.meta.json
+//             and the scale results, e.g. after `pnpm bench:scale`)
 // Runs every scenario against the raw client (A) and Switchboard (B) in fresh child processes,
-// alternating A B B A ..., then writes bench/results/latest.{json,md,svg} (+ latest.meta.json).
+// alternating A B B A ..., then writes bench/results/latest.{json,md,svg} (+ latest.meta.json),
+// with the rows of the scale benchmark's bench/results/scale-<backend>.json files added.
 import { fork, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,6 +16,7 @@ import { BACKENDS, runsFor } from './lib/plan.mjs';
 import { Progress, formatDuration } from './lib/progress.mjs';
 import { markdown } from './lib/report-md.mjs';
 import { svg } from './lib/report-svg.mjs';
+import { scaleRows } from './lib/scale-rows.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -210,15 +213,17 @@ function updateBenchmarksMd(table) {
  * so a later --quick run does not replace the documented figures); prints the table.
  */
 function writeOutputs(rows, meta) {
-  const table = markdown(rows, meta);
+  // The scale benchmark runs on its own (`pnpm bench:scale`); its latest written results join these.
+  const scale = scaleRows(RESULTS);
+  const table = markdown(rows, meta, scale);
   const complete = meta.complete === true && !args['no-write'];
   if (!args['no-write']) {
     fs.mkdirSync(RESULTS, { recursive: true });
     for (const base of complete ? ['latest', 'full'] : ['latest']) {
-      fs.writeFileSync(path.join(RESULTS, `${base}.json`), JSON.stringify(rows, null, 2) + '\n');
+      fs.writeFileSync(path.join(RESULTS, `${base}.json`), JSON.stringify([...rows, ...scale], null, 2) + '\n');
       fs.writeFileSync(path.join(RESULTS, `${base}.meta.json`), JSON.stringify(meta, null, 2) + '\n');
       fs.writeFileSync(path.join(RESULTS, `${base}.md`), table);
-      fs.writeFileSync(path.join(RESULTS, `${base}.svg`), svg(rows, meta));
+      fs.writeFileSync(path.join(RESULTS, `${base}.svg`), svg(rows, meta, scale));
     }
   }
   if (complete) updateBenchmarksMd(table);

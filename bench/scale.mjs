@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Cost as work grows: CPU per message and resident memory as concurrency, channels and subscriber
 // groups per channel grow, and with a large backlog waiting. Every point runs in a fresh process
-// (RSS of one point never leaks into the next). Not a test: figures, no pass/fail, except that a
-// point whose cost per message grows faster than its work is flagged.
+// (RSS of one point never leaks into the next). Not a test: figures, judged in lib/scale-rows.mjs
+// (a point whose cost per unit of work grows faster than its work is flagged); `pnpm bench` puts
+// the written results into latest.json and its chart.
 //
 // Usage: node bench/scale.mjs [--url memory://] [--backlog 1000000] [--only concurrency,channels,groups,backlog]
 //                             [--messages 300000] [--write] [--quick]
@@ -13,11 +14,12 @@
 // Payloads: 1 KiB Buffers (application/octet-stream). Handlers count and return (no promise), except
 // in the backlog drain, where each handler awaits a microtask so deliveries can pile up in front of
 // it if anything on the consumer side buffered without bound.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { EXTRA_DELIVERY_LIMIT_US, GROWTH_LIMIT, judge } from './lib/scale-rows.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -78,7 +80,8 @@ process.stdout.write(`${table}\n`);
 if (values.write) {
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
-  const meta = { started: started.toISOString(), url: values.url.replace(/\/\/[^@/]*@/, '//'), node: process.version, cpu: `${cpus()[0]?.model ?? '?'} ×${cpus().length}`, load: [load0, loadavg()[0]] };
+  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  const meta = { started: started.toISOString(), commit, url: values.url.replace(/\/\/[^@/]*@/, '//'), node: process.version, cpu: `${cpus()[0]?.model ?? '?'} ×${cpus().length}`, load: [load0, loadavg()[0]] };
   writeFileSync(`${dir}scale-${backend}.json`, `${JSON.stringify({ meta, results }, null, 2)}\n`);
   writeFileSync(`${dir}scale-${backend}.md`, `${header(meta)}\n\n${table}\n`);
 }
@@ -89,7 +92,7 @@ function describe(p) {
 }
 
 function header(meta) {
-  return `${meta.started} · ${meta.url} · ${meta.cpu} · Node ${meta.node} · load average ${meta.load[0].toFixed(2)} → ${meta.load[1].toFixed(2)}`;
+  return `${meta.started} · commit ${meta.commit} · ${meta.url} · ${meta.cpu} · Node ${meta.node} · load average ${meta.load[0].toFixed(2)} → ${meta.load[1].toFixed(2)}`;
 }
 
 function render(rows) {
@@ -97,31 +100,14 @@ function render(rows) {
     '| dimension | concurrency | channels | groups/channel | messages | msg/s | deliveries/s | CPU µs/msg | CPU µs/delivery | per extra delivery | RSS MiB (peak) | note |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
-  const base = {};
-  for (const r of rows) {
-    if (r.dimension === 'backlog' || r.error !== undefined) continue;
-    if (r.dimension === 'groups' && r.groups === 1) base.groups = r;
-    if (r.dimension === 'channels' && r.channels === 1) base.channels = r;
-    if (r.dimension === 'concurrency' && r.concurrency === 1) base.concurrency = r;
-  }
-  for (const r of rows) {
+  for (const r of judge(rows, backendOf(values.url))) {
     if (r.error !== undefined) {
       lines.push(`| ${r.dimension} | ${r.concurrency} | ${r.channels} | ${r.groups} | ${r.messages} | — | — | — | — | — | — | failed: ${r.error.replace(/\|/g, '/')} |`);
       continue;
     }
     if (r.dimension === 'backlog') continue;
-    let extra = '';
-    let note = '';
-    if (r.dimension === 'groups' && r.groups > 1 && base.groups !== undefined) {
-      extra = `${((r.cpuUsPerMessage - base.groups.cpuUsPerMessage) / (r.groups - 1)).toFixed(2)} µs`;
-    }
-    // Work per message is constant along concurrency and channels, linear in groups: flag growth beyond that.
-    const ref = base[r.dimension];
-    if (ref !== undefined && r !== ref) {
-      const expected = r.dimension === 'groups' ? r.groups / ref.groups : 1;
-      const growth = r.cpuUsPerMessage / ref.cpuUsPerMessage / expected;
-      if (growth > 1.5) note = `cost per unit of work ×${growth.toFixed(2)} the first point's: super-linear?`;
-    }
+    const extra = r.perExtraDeliveryUs === undefined ? '' : `${r.perExtraDeliveryUs.toFixed(2)} µs`;
+    const note = r.met ? '' : `cost per unit of work ×${r.growth.toFixed(2)} the first point's${r.growth > GROWTH_LIMIT ? ': super-linear?' : ''}${r.perExtraDeliveryUs >= EXTRA_DELIVERY_LIMIT_US ? `; ≥ ${EXTRA_DELIVERY_LIMIT_US} µs per extra delivery` : ''}`;
     lines.push(
       `| ${r.dimension} | ${r.concurrency} | ${r.channels} | ${r.groups} | ${r.messages.toLocaleString('en')} | ${Math.round(r.msgPerSec).toLocaleString('en')} | ${Math.round(r.deliveriesPerSec).toLocaleString('en')} | ${r.cpuUsPerMessage.toFixed(2)} | ${r.cpuUsPerDelivery.toFixed(2)} | ${extra} | ${r.rssMiB.toFixed(0)} (${r.rssPeakMiB.toFixed(0)}) | ${note} |`,
     );

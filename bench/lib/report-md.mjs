@@ -1,4 +1,5 @@
-// Markdown table of result rows, plus the run's context.
+// Markdown table of result rows, plus the run's context and the scale benchmark's rows.
+import { scaleSummary } from './scale-rows.mjs';
 
 function num(value, unit) {
   if (value == null) return '—';
@@ -23,8 +24,28 @@ function verdict(row) {
   return row.target == null ? '' : 'n/a';
 }
 
-/** A Markdown document: context, then one table row per (backend, scenario). */
-export function markdown(rows, meta) {
+/** The scale rows (`kind: 'scale'`) as a table, with the run each backend's rows came from. */
+function scaleTable(scale) {
+  const lines = ['', '### Cost as work grows', ''];
+  const sources = new Map(scale.map((r) => [r.backend, r.source]));
+  lines.push(
+    'From `node bench/scale.mjs --url … --write` (`pnpm bench:scale`), one fresh process per point, 1 KiB `bytes`: ' +
+      [...sources].map(([b, s]) => `${b} ${s.started.slice(0, 16).replace('T', ' ')}${s.commit ? ` at ${s.commit}` : ''}, load ${s.load.map((l) => l.toFixed(1)).join('→')}`).join('; ') +
+      '. Growth: CPU per message (per delivery for groups) ÷ the first point\'s; 1.00 = flat.',
+    '',
+  );
+  lines.push('| backend | point | msg/s | CPU µs/msg | growth | measured | target | |', '|---|---|---:|---:|---:|---|---|---|');
+  for (const r of scale) {
+    const rate = r.error !== undefined ? '—' : Math.round(r.dimension === 'backlog' ? r.drainMsgPerSec : r.msgPerSec).toLocaleString('en-US');
+    const cpu = r.error !== undefined ? '—' : (r.dimension === 'backlog' ? r.drainCpuUsPerMessage : r.cpuUsPerMessage).toFixed(2);
+    const growth = r.growth === undefined ? '' : r.growth.toFixed(2);
+    lines.push(`| ${r.backend} | ${r.label} | ${rate} | ${cpu} | ${growth} | ${scaleSummary(r).replace(/\|/g, '/')} | ${r.target ?? ''} | ${verdict(r)} |`);
+  }
+  return lines;
+}
+
+/** A Markdown document: context, then one table row per (backend, scenario), then the scale rows. */
+export function markdown(rows, meta, scale = []) {
   const lines = [];
   lines.push(`# Switchboard benchmark — ${meta.mode} run`, '');
   lines.push(
@@ -55,6 +76,7 @@ export function markdown(rows, meta) {
         `${noise} | ${cpu} | ${broker} | ${row.target ?? ''} | ${verdict(row)} |`,
     );
   }
+  if (scale.length > 0) lines.push(...scaleTable(scale));
   const others = meta.load.busiest ?? [];
   if (others.length > 0) {
     const of = meta.load.samples ? ` of ${meta.load.samples}` : '';

@@ -1,6 +1,8 @@
 // Hand-written SVG bar chart: one bar per row, the per-pair ratio (SDK vs raw, higher is better)
 // with its min–max whisker, the parity line at 1.0 and each row's target. The memory backend has
-// no raw side, so its bar is throughput as a fraction of its msg/s target.
+// no raw side, so its bar is throughput as a fraction of its msg/s target. Below it, a second panel
+// for the scale rows: each point's cost growth over its dimension's first point (1.0 = flat).
+import { GROWTH_LIMIT, scaleSummary } from './scale-rows.mjs';
 
 const WIDTH = 1000;
 const LABEL = 340;
@@ -8,9 +10,12 @@ const BAR_AREA = 420;
 const ROW = 28;
 const TOP = 58;
 const SCALE_MAX = 1.25;
+const TICKS = [0, 0.25, 0.5, 0.75, 1, 1.25];
+/** The growth panel: 0–3×, with the super-linear limit marked. */
+const GROWTH = { max: 3, ticks: [0, 0.5, 1, 1.5, 2, 2.5, 3] };
 
 const esc = (text) => String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const x = (value) => LABEL + (Math.max(0, Math.min(value, SCALE_MAX)) / SCALE_MAX) * BAR_AREA;
+const xOn = (max) => (value) => LABEL + (Math.max(0, Math.min(value, max)) / max) * BAR_AREA;
 
 function colour(row) {
   if (row.met === true) return '#2e7d32';
@@ -37,40 +42,62 @@ function targetOf(row) {
   return null;
 }
 
-export function svg(rows, meta) {
-  const height = TOP + rows.length * ROW + 40;
-  const parts = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`);
-  parts.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
-  parts.push(`<text x="12" y="20" font-size="15" font-weight="600">Switchboard vs raw client (${esc(meta.mode)} run, ${esc(meta.date.slice(0, 10))})</text>`);
-  parts.push(`<text x="12" y="38" fill="#555">ratio per A/B pair, median and min–max: SDK÷raw for throughput, raw÷SDK for latency; higher is better; memory: msg/s ÷ target. ▲ = target</text>`);
-  for (const tick of [0, 0.25, 0.5, 0.75, 1, 1.25]) {
+/**
+ * One panel of bars from `top`: `bar(row)` gives { value, text }, `target(row)` the ▲ (or null);
+ * whiskers where a row has ratioMin/ratioMax. Returns the y below the panel's axis labels.
+ */
+function panel(parts, rows, { top, max, ticks, bar, target, line = 1 }) {
+  const x = xOn(max);
+  for (const tick of ticks) {
     const tx = x(tick);
-    parts.push(`<line x1="${tx}" y1="${TOP - 8}" x2="${tx}" y2="${TOP + rows.length * ROW}" stroke="${tick === 1 ? '#333' : '#e0e0e0'}" stroke-dasharray="${tick === 1 ? '4 3' : ''}"/>`);
-    parts.push(`<text x="${tx}" y="${TOP + rows.length * ROW + 16}" text-anchor="middle" fill="#555">${tick.toFixed(2)}</text>`);
+    parts.push(`<line x1="${tx}" y1="${top - 8}" x2="${tx}" y2="${top + rows.length * ROW}" stroke="${tick === line ? '#333' : '#e0e0e0'}" stroke-dasharray="${tick === line ? '4 3' : ''}"/>`);
+    parts.push(`<text x="${tx}" y="${top + rows.length * ROW + 16}" text-anchor="middle" fill="#555">${tick.toFixed(2)}</text>`);
   }
   rows.forEach((row, i) => {
-    const y = TOP + i * ROW;
-    const bar = barOf(row);
+    const y = top + i * ROW;
+    const b = bar(row);
     if (i > 0 && rows[i - 1].backend !== row.backend) parts.push(`<line x1="12" y1="${y}" x2="${WIDTH - 12}" y2="${y}" stroke="#bbb"/>`);
     parts.push(`<text x="${LABEL - 8}" y="${y + 17}" text-anchor="end">${esc(row.backend)} · ${esc(row.label)}</text>`);
-    if (bar.value != null) {
-      parts.push(`<rect x="${LABEL}" y="${y + 6}" width="${(x(bar.value) - LABEL).toFixed(1)}" height="${ROW - 12}" fill="${colour(row)}" opacity="0.85"/>`);
+    if (b.value != null) {
+      parts.push(`<rect x="${LABEL}" y="${y + 6}" width="${(x(b.value) - LABEL).toFixed(1)}" height="${ROW - 12}" fill="${colour(row)}" opacity="0.85"/>`);
       // Off the scale: a chevron says the bar continues.
-      if (bar.value > SCALE_MAX) parts.push(`<path d="M ${x(SCALE_MAX) + 2} ${y + 6} l 7 ${(ROW - 12) / 2} l -7 ${(ROW - 12) / 2} Z" fill="${colour(row)}"/>`);
+      if (b.value > max) parts.push(`<path d="M ${x(max) + 2} ${y + 6} l 7 ${(ROW - 12) / 2} l -7 ${(ROW - 12) / 2} Z" fill="${colour(row)}"/>`);
       if (row.ratioMin != null && row.ratioMax != null) {
         const y0 = y + ROW / 2;
         parts.push(`<line x1="${x(row.ratioMin).toFixed(1)}" y1="${y0}" x2="${x(row.ratioMax).toFixed(1)}" y2="${y0}" stroke="#111" stroke-width="1.5"/>`);
         for (const v of [row.ratioMin, row.ratioMax]) parts.push(`<line x1="${x(v).toFixed(1)}" y1="${y0 - 5}" x2="${x(v).toFixed(1)}" y2="${y0 + 5}" stroke="#111" stroke-width="1.5"/>`);
       }
     }
-    const target = targetOf(row);
-    if (target != null) {
-      const tx = x(target);
+    const t = target(row);
+    if (t != null) {
+      const tx = x(t);
       parts.push(`<path d="M ${tx - 5} ${y + ROW - 1} L ${tx + 5} ${y + ROW - 1} L ${tx} ${y + ROW - 8} Z" fill="#111"/>`);
     }
-    parts.push(`<text x="${LABEL + BAR_AREA + 10}" y="${y + 17}" fill="${colour(row)}">${esc(bar.text)}</text>`);
+    parts.push(`<text x="${LABEL + BAR_AREA + 10}" y="${y + 17}" fill="${colour(row)}">${esc(b.text)}</text>`);
   });
+  return top + rows.length * ROW + 40;
+}
+
+/** A scale row's bar: growth over the first point (a backlog has none: its text says what it held). */
+function growthBar(row) {
+  return { value: row.growth ?? null, text: `${row.growth === undefined ? '' : `×${row.growth.toFixed(2)}: `}${scaleSummary(row)}` };
+}
+
+export function svg(rows, meta, scale = []) {
+  const scaleTop = TOP + rows.length * ROW + 40 + (scale.length > 0 ? 56 : 0);
+  const height = scale.length > 0 ? scaleTop + scale.length * ROW + 40 : TOP + rows.length * ROW + 40;
+  const parts = [];
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`);
+  parts.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
+  parts.push(`<text x="12" y="20" font-size="15" font-weight="600">Switchboard vs raw client (${esc(meta.mode)} run, ${esc(meta.date.slice(0, 10))})</text>`);
+  parts.push(`<text x="12" y="38" fill="#555">ratio per A/B pair, median and min–max: SDK÷raw for throughput, raw÷SDK for latency; higher is better; memory: msg/s ÷ target. ▲ = target</text>`);
+  panel(parts, rows, { top: TOP, max: SCALE_MAX, ticks: TICKS, bar: barOf, target: targetOf });
+  if (scale.length > 0) {
+    const dates = [...new Set(scale.map((r) => r.source.started.slice(0, 10)))].join(', ');
+    parts.push(`<text x="12" y="${scaleTop - 34}" font-size="15" font-weight="600">Cost as work grows (pnpm bench:scale, ${esc(dates)})</text>`);
+    parts.push(`<text x="12" y="${scaleTop - 16}" fill="#555">CPU per message (per delivery for groups) ÷ the dimension's first point: 1.00 = flat, lower is better; ▲ = ${GROWTH_LIMIT}× (super-linear beyond)</text>`);
+    panel(parts, scale, { top: scaleTop, max: GROWTH.max, ticks: GROWTH.ticks, bar: growthBar, target: (row) => (row.growth === undefined ? null : GROWTH_LIMIT) });
+  }
   parts.push(`<text x="12" y="${height - 8}" fill="#777">${esc(`${meta.machine.cpus}× ${meta.machine.cpuModel}, broker on the same machine; commit ${meta.commit}; ${meta.durationText}`)}</text>`);
   parts.push('</svg>');
   return parts.join('\n') + '\n';
