@@ -45,11 +45,11 @@ export function amqpPublishOptions(type) {
   const now = Date.now();
   return {
     headers: {
-      'cloudEvents:specversion': '1.0',
-      'cloudEvents:id': id,
-      'cloudEvents:source': SOURCE,
-      'cloudEvents:type': type,
-      'cloudEvents:time': new Date(now).toISOString(),
+      'cloudEvents_specversion': '1.0',
+      'cloudEvents_id': id,
+      'cloudEvents_source': SOURCE,
+      'cloudEvents_type': type,
+      'cloudEvents_time': new Date(now).toISOString(),
     },
     messageId: id,
     timestamp: Math.floor(now / 1000),

@@ -82,7 +82,7 @@ export async function createSide({ name }) {
     const channel = await connection.createChannel();
     await channel.prefetch(SETTINGS.rabbitmq.prefetch);
     await channel.consume(`${name}:${GROUP}`, (message) => {
-      void message.properties.headers['cloudEvents:id'];
+      void message.properties.headers['cloudEvents_id'];
       onPayload(message.content);
       channel.ack(message);
     });
