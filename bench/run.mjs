@@ -314,6 +314,7 @@ async function main() {
     skipped,
     parity,
     ...(process.env.BENCH_SDK_OPTIONS && { diagnosticSdkOptions: process.env.BENCH_SDK_OPTIONS }),
+    ...(process.env.BENCH_SDK_CHANNEL && { diagnosticSdkChannel: process.env.BENCH_SDK_CHANNEL }),
     ...(process.env.BENCH_RAW_NODELAY === '0' && { rawNagle: true }),
     // A complete full run is what BENCHMARKS.md quotes.
     complete: mode === 'full' && !args.backend && !args.scenario && !args.pairs && skipped.length === 0,

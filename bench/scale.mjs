@@ -10,6 +10,8 @@
 //   --url       memory:// (default), amqp://guest:guest@127.0.0.1:5672 or kafka://127.0.0.1:9092
 //   --messages  messages published per point (divided by √groups on fan-out points: 100 groups get a tenth)
 //   --write     writes bench/results/scale-<backend>.json and .md
+//   --declare   JSON merged into each channel's declaration, for comparisons (never with --write),
+//               e.g. '{"requires":{"orderedByKey":true}}': on Kafka, no retry topic and no retry consumer
 //
 // Payloads: 1 KiB Buffers (application/octet-stream). Handlers count and return (no promise), except
 // in the backlog drain, where each handler awaits a microtask so deliveries can pile up in front of
@@ -30,6 +32,7 @@ const { values } = parseArgs({
     point: { type: 'string' },
     write: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
+    declare: { type: 'string' },
   },
 });
 
@@ -47,6 +50,7 @@ if (values.point !== undefined) {
 // ---------------------------------------------------------------------------------------------
 // Parent: plan the points, run each in a child, print and (optionally) write the table.
 
+if (values.write && values.declare !== undefined) throw new Error('--declare measures a variant: it is not written over the defaults\' results');
 const backend = backendOf(values.url);
 const broker = backend !== 'memory';
 const perPoint = Number(values.messages ?? (broker ? (values.quick ? 5_000 : 20_000) : values.quick ? 100_000 : 300_000));
@@ -63,7 +67,7 @@ const started = new Date();
 const load0 = loadavg()[0];
 for (const point of points) {
   const messages = point.dimension === 'backlog' ? point.backlog : Math.max(CHUNK, Math.round(perPoint / Math.sqrt(point.groups) / CHUNK) * CHUNK);
-  const spec = { ...point, messages, url: values.url, run: `${Date.now().toString(36)}${results.length}` };
+  const spec = { ...point, messages, url: values.url, run: `${Date.now().toString(36)}${results.length}`, ...(values.declare && { declare: JSON.parse(values.declare) }) };
   process.stderr.write(`scale ${backend}: ${describe(spec)} …\n`);
   const child = spawnSync(process.execPath, ['--expose-gc', script, '--point', JSON.stringify(spec)], { encoding: 'utf8', maxBuffer: 1 << 24 });
   const line = child.stdout.trim().split('\n').pop() ?? '';
@@ -135,7 +139,9 @@ async function runPoint(p) {
   const { connect } = await import('@switchboard/core');
   const names = Array.from({ length: p.channels }, (_, i) => `scale-${p.run}-c${i}`);
   const groupNames = Array.from({ length: p.groups }, (_, i) => `g${i}`);
-  const channels = Object.fromEntries(names.map((name) => [name, { codec: 'bytes', requires: p.groups > 1 ? { fanout: true } : {}, groups: groupNames }]));
+  const channels = Object.fromEntries(
+    names.map((name) => [name, { codec: 'bytes', groups: groupNames, ...p.declare, requires: { ...(p.groups > 1 && { fanout: true }), ...p.declare?.requires } }]),
+  );
   const bus = await connect({ url: p.url, channels });
   try {
     return p.dimension === 'backlog' ? await backlogPoint(bus, names[0], p) : await throughputPoint(bus, names, groupNames, p);

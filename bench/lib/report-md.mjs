@@ -1,5 +1,4 @@
 // Markdown table of result rows, plus the run's context and the scale benchmark's rows.
-import { scaleSummary } from './scale-rows.mjs';
 
 function num(value, unit) {
   if (value == null) return '—';
@@ -24,6 +23,15 @@ function verdict(row) {
   return row.target == null ? '' : 'n/a';
 }
 
+/** What else a scale row measured: fan-out's cost per extra delivery and RSS; a backlog's memory and drain. */
+function scaleDetail(r) {
+  if (r.error !== undefined) return `failed: ${r.error}`;
+  if (r.dimension === 'backlog') {
+    return `${Math.round(r.rssPerWaitingBytes)} B RSS per waiting message; drained with ${r.consumerHeldMiB.toFixed(1)} MiB held beyond the waiting messages, ≤ ${r.maxRunning} handlers at once`;
+  }
+  return `${r.perExtraDeliveryUs === undefined ? '' : `${r.perExtraDeliveryUs.toFixed(2)} µs per extra delivery, `}RSS ${r.rssMiB.toFixed(0)} MiB`;
+}
+
 /** The scale rows (`kind: 'scale'`) as a table, with the run each backend's rows came from. */
 function scaleTable(scale) {
   const lines = ['', '### Cost as work grows', ''];
@@ -34,12 +42,12 @@ function scaleTable(scale) {
       '. Growth: CPU per message (per delivery for groups) ÷ the first point\'s; 1.00 = flat.',
     '',
   );
-  lines.push('| backend | point | msg/s | CPU µs/msg | growth | measured | target | |', '|---|---|---:|---:|---:|---|---|---|');
+  lines.push('| backend | point | msg/s (backlog: drain) | CPU µs/msg | growth | also | target | |', '|---|---|---:|---:|---:|---|---|---|');
   for (const r of scale) {
     const rate = r.error !== undefined ? '—' : Math.round(r.dimension === 'backlog' ? r.drainMsgPerSec : r.msgPerSec).toLocaleString('en-US');
     const cpu = r.error !== undefined ? '—' : (r.dimension === 'backlog' ? r.drainCpuUsPerMessage : r.cpuUsPerMessage).toFixed(2);
     const growth = r.growth === undefined ? '' : r.growth.toFixed(2);
-    lines.push(`| ${r.backend} | ${r.label} | ${rate} | ${cpu} | ${growth} | ${scaleSummary(r).replace(/\|/g, '/')} | ${r.target ?? ''} | ${verdict(r)} |`);
+    lines.push(`| ${r.backend} | ${r.label} | ${rate} | ${cpu} | ${growth} | ${scaleDetail(r).replace(/\|/g, '/')} | ${r.target ?? ''} | ${verdict(r)} |`);
   }
   return lines;
 }

@@ -2,10 +2,10 @@
 // with its min–max whisker, the parity line at 1.0 and each row's target. The memory backend has
 // no raw side, so its bar is throughput as a fraction of its msg/s target. Below it, a second panel
 // for the scale rows: each point's cost growth over its dimension's first point (1.0 = flat).
-import { GROWTH_LIMIT, scaleSummary } from './scale-rows.mjs';
+import { GROWTH_LIMIT } from './scale-rows.mjs';
 
-const WIDTH = 1000;
-const LABEL = 340;
+const WIDTH = 1120;
+const LABEL = 370;
 const BAR_AREA = 420;
 const ROW = 28;
 const TOP = 58;
@@ -80,7 +80,10 @@ function panel(parts, rows, { top, max, ticks, bar, target, line = 1 }) {
 
 /** A scale row's bar: growth over the first point (a backlog has none: its text says what it held). */
 function growthBar(row) {
-  return { value: row.growth ?? null, text: `${row.growth === undefined ? '' : `×${row.growth.toFixed(2)}: `}${scaleSummary(row)}` };
+  if (row.error !== undefined) return { value: null, text: 'failed' };
+  if (row.dimension === 'backlog') return { value: null, text: `drain ${Math.round(row.drainMsgPerSec).toLocaleString('en-US')}/s · ${row.consumerHeldMiB.toFixed(1)} MiB held · ≤ ${row.maxRunning} at once` };
+  const extra = row.perExtraDeliveryUs === undefined ? '' : ` · ${row.perExtraDeliveryUs.toFixed(row.perExtraDeliveryUs < 1 ? 2 : 1)} µs/extra`;
+  return { value: row.growth, text: `×${row.growth.toFixed(2)} · ${row.cpuUsPerMessage.toFixed(1)} µs/msg${extra}` };
 }
 
 export function svg(rows, meta, scale = []) {
@@ -93,12 +96,12 @@ export function svg(rows, meta, scale = []) {
   parts.push(`<text x="12" y="38" fill="#555">ratio per A/B pair, median and min–max: SDK÷raw for throughput, raw÷SDK for latency; higher is better; memory: msg/s ÷ target. ▲ = target</text>`);
   panel(parts, rows, { top: TOP, max: SCALE_MAX, ticks: TICKS, bar: barOf, target: targetOf });
   if (scale.length > 0) {
-    const dates = [...new Set(scale.map((r) => r.source.started.slice(0, 10)))].join(', ');
+    const dates = [...new Set(scale.map((r) => `${r.source.started.slice(0, 10)}${r.source.commit ? ` at ${r.source.commit}` : ''}`))].join(', ');
     parts.push(`<text x="12" y="${scaleTop - 34}" font-size="15" font-weight="600">Cost as work grows (pnpm bench:scale, ${esc(dates)})</text>`);
     parts.push(`<text x="12" y="${scaleTop - 16}" fill="#555">CPU per message (per delivery for groups) ÷ the dimension's first point: 1.00 = flat, lower is better; ▲ = ${GROWTH_LIMIT}× (super-linear beyond)</text>`);
     panel(parts, scale, { top: scaleTop, max: GROWTH.max, ticks: GROWTH.ticks, bar: growthBar, target: (row) => (row.growth === undefined ? null : GROWTH_LIMIT) });
   }
-  parts.push(`<text x="12" y="${height - 8}" fill="#777">${esc(`${meta.machine.cpus}× ${meta.machine.cpuModel}, broker on the same machine; commit ${meta.commit}; ${meta.durationText}`)}</text>`);
+  parts.push(`<text x="12" y="${height - 8}" fill="#777">${esc(`${meta.machine.cpus}× ${meta.machine.cpuModel}, broker on the same machine; A/B run: commit ${meta.commit}, ${meta.durationText}`)}</text>`);
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }

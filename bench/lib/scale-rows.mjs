@@ -60,13 +60,3 @@ export function scaleRows(resultsDir) {
   }
   return rows;
 }
-
-/** One line of what a scale row measured, for the table and the chart. */
-export function scaleSummary(r) {
-  if (r.error !== undefined) return `failed: ${r.error}`;
-  if (r.dimension === 'backlog') {
-    return `${Math.round(r.rssPerWaitingBytes)} B RSS per waiting message; drain ${Math.round(r.drainMsgPerSec).toLocaleString('en-US')} msg/s; ${r.consumerHeldMiB.toFixed(1)} MiB held; ≤ ${r.maxRunning} handlers`;
-  }
-  const extra = r.perExtraDeliveryUs !== undefined ? `, ${r.perExtraDeliveryUs.toFixed(2)} µs per extra delivery` : '';
-  return `${r.cpuUsPerMessage.toFixed(2)} µs/msg${extra}, RSS ${r.rssMiB.toFixed(0)} MiB`;
-}

@@ -13,11 +13,15 @@ const GROUP = 'bench';
 // Diagnostics only (never set for published results): backend options merged into connect(),
 // e.g. BENCH_SDK_OPTIONS='{"tls":{"noDelay":true}}' to see what a socket setting would change.
 const EXTRA_OPTIONS = process.env.BENCH_SDK_OPTIONS ? JSON.parse(process.env.BENCH_SDK_OPTIONS) : undefined;
+// Diagnostics only, likewise: merged into the channel's declaration, e.g.
+// BENCH_SDK_CHANNEL='{"requires":{"orderedByKey":true}}' (on Kafka: no retry topic and its consumer).
+const EXTRA_CHANNEL = process.env.BENCH_SDK_CHANNEL ? JSON.parse(process.env.BENCH_SDK_CHANNEL) : undefined;
+const declared = (spec) => (EXTRA_CHANNEL ? { ...spec, ...EXTRA_CHANNEL, requires: { ...spec.requires, ...EXTRA_CHANNEL.requires } } : spec);
 
 export async function createSide({ name, backend }) {
   const buses = [];
   const open = async (spec) => {
-    const bus = await connect({ url: URLS[backend], channels: { [name]: spec }, ...(EXTRA_OPTIONS && { options: EXTRA_OPTIONS }) });
+    const bus = await connect({ url: URLS[backend], channels: { [name]: declared(spec) }, ...(EXTRA_OPTIONS && { options: EXTRA_OPTIONS }) });
     buses.push(bus);
     return bus.channel(name);
   };
