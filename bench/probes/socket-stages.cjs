@@ -51,9 +51,19 @@ if (typeof writev === 'function') {
     return writev.call(this, chunks, callback);
   };
 }
+// For each payload read: how long before it the last read on another socket happened (within 2 ms),
+// i.e. what the process was doing (decoding and handling that other response) before it got here.
+const before = [];
+let lastRead = { at: 0, socket: undefined };
 const emit = net.Socket.prototype.emit;
 net.Socket.prototype.emit = function (event, chunk, ...rest) {
-  if (event === 'data') note(read, chunk);
+  if (event === 'data') {
+    const now = performance.now();
+    const size = read.size;
+    note(read, chunk);
+    if (read.size > size && lastRead.socket !== this && now - lastRead.at < 2) before.push(now - lastRead.at);
+    lastRead = { at: now, socket: this };
+  }
   return emit.call(this, event, chunk, ...rest);
 };
 
@@ -63,5 +73,6 @@ const p50 = (values) => {
   return `${Math.round(sorted[Math.floor((sorted.length - 1) / 2)] * 1000)} µs`;
 };
 process.on('exit', () => {
-  console.error(`socket stages (p50 over ${written.size} written, ${read.size} read): created → written ${p50([...written.values()])}, created → read ${p50([...read.values()])}`);
+  console.error(`socket stages (p50 over ${written.size} written, ${read.size} read): created → written ${p50([...written.values()])}, created → read ${p50([...read.values()])}; ` +
+      `another socket's read ${p50(before)} before the payload's (${before.length} of ${read.size} reads had one within 2 ms)`);
 });
