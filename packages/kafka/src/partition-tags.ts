@@ -1,9 +1,9 @@
 import type { DeliveryFactory } from './group-consumer.js';
 
 /**
- * The partition each delivery a consumer built came from, so that what a member holds of a
- * partition it lost in a rebalance can be dropped: uncommitted, it is read and run by the new
- * owner, and keeping it would run it twice.
+ * The partition each delivery a consumer built came from: so that what a member holds of a
+ * partition it lost in a rebalance can be dropped (uncommitted, it is read and run by the new
+ * owner, and keeping it would run it twice), and so that the priority gate knows whose turn it is.
  */
 export class PartitionTags {
   private readonly tags = new WeakMap<object, number>();
@@ -15,6 +15,11 @@ export class PartitionTags {
       if (delivery !== undefined) this.tags.set(delivery, partition);
       return delivery;
     };
+  }
+
+  /** The partition `delivery` came from, if a tagging factory built it. */
+  of(delivery: object): number | undefined {
+    return this.tags.get(delivery);
   }
 
   /** A test for deliveries of one of `partitions`. */

@@ -1,6 +1,7 @@
 import type { ConsumerHandle, ConsumerStatus, DeliverFn, Logger } from '@switchboard/core';
 import type { KafkaMessage } from 'kafkajs';
 import type { DeliveryFactory, GroupConsumer } from './group-consumer.js';
+import { PartitionTags } from './partition-tags.js';
 import { bucketBufferSize, PRIORITY_HEADER, STARVATION_LIMIT } from './priority-buckets.js';
 import { PriorityGate } from './priority-gate.js';
 import { WorstStatus } from './worst-status.js';
@@ -51,6 +52,8 @@ export interface PriorityConsumerConfig {
  */
 export class PriorityConsumer implements ConsumerHandle {
   private readonly gate: PriorityGate;
+  /** Which partition each delivery came from: the gate orders and drops per partition. */
+  private readonly partitions = new PartitionTags();
   private readonly consumers: GroupConsumer[] = [];
   /** Per level: assignment generation, so a stale probe does not overwrite a newer assignment. */
   private readonly generations: number[];
@@ -78,14 +81,11 @@ export class PriorityConsumer implements ConsumerHandle {
     try {
       const started = await Promise.allSettled(
         this.config.levels.map(async ({ topic, groupId }, level) => {
-          const plain = this.config.toDelivery(level);
+          const tagged = this.partitions.tagging(this.config.toDelivery(level));
           const toDelivery: DeliveryFactory = (message, partition, ack, redelivered) => {
-            const delivery = plain(message, partition, ack, redelivered);
+            const delivery = tagged(message, partition, ack, redelivered);
             if (delivery === undefined) this.gate.known(level, partition);
-            else {
-              withPriority(delivery, message);
-              (delivery as { [PARTITION]?: number })[PARTITION] = partition;
-            }
+            else withPriority(delivery, message);
             return delivery;
           };
           const consumer = await this.config.start({
@@ -93,7 +93,7 @@ export class PriorityConsumer implements ConsumerHandle {
             topic,
             groupId,
             toDelivery,
-            deliver: (delivery) => this.gate.deliverFor(level, partitionOf(delivery), delivery),
+            deliver: (delivery) => this.gate.deliverFor(level, this.partitions.of(delivery) ?? 0, delivery),
             onAssign: (partitions) => this.onAssign(level, topic, groupId, partitions),
             status: this.statuses.of(level),
           });
@@ -187,14 +187,7 @@ export class PriorityConsumer implements ConsumerHandle {
   }
 }
 
-const PARTITION = Symbol('switchboard.partition');
-
-/** The partition the delivery came from (recorded by withPriority). */
-function partitionOf(delivery: object): number {
-  return (delivery as { [PARTITION]?: number })[PARTITION] ?? 0;
-}
-
-/** Gives the delivery its published priority back and remembers its partition for the gate. */
+/** Gives the delivery its published priority back. */
 function withPriority(delivery: object, message: KafkaMessage): void {
   const header = message.headers?.[PRIORITY_HEADER];
   const value = Array.isArray(header) ? header.at(-1) : header;
