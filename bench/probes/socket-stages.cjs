@@ -39,9 +39,15 @@ function note(map, chunk) {
   for (const [seq, created] of payloadsIn(chunk, now)) if (!map.has(seq)) map.set(seq, now - created);
 }
 
+// The socket a payload was written on answers it (the produce acknowledgement, the publisher confirm):
+// how long from that write to the socket's next read.
+const answered = [];
+const awaiting = new WeakMap();
 const write = net.Socket.prototype.write;
 net.Socket.prototype.write = function (chunk, ...rest) {
+  const size = written.size;
   note(written, chunk);
+  if (written.size > size) awaiting.set(this, performance.now());
   return write.call(this, chunk, ...rest);
 };
 const writev = net.Socket.prototype._writev;
@@ -59,6 +65,11 @@ const emit = net.Socket.prototype.emit;
 net.Socket.prototype.emit = function (event, chunk, ...rest) {
   if (event === 'data') {
     const now = performance.now();
+    const sentAt = awaiting.get(this);
+    if (sentAt !== undefined) {
+      answered.push(now - sentAt);
+      awaiting.delete(this);
+    }
     const size = read.size;
     note(read, chunk);
     if (read.size > size && lastRead.socket !== this && now - lastRead.at < 2) before.push(now - lastRead.at);
@@ -74,5 +85,6 @@ const p50 = (values) => {
 };
 process.on('exit', () => {
   console.error(`socket stages (p50 over ${written.size} written, ${read.size} read): created → written ${p50([...written.values()])}, created → read ${p50([...read.values()])}; ` +
-      `another socket's read ${p50(before)} before the payload's (${before.length} of ${read.size} reads had one within 2 ms)`);
+      `another socket's read ${p50(before)} before the payload's (${before.length} of ${read.size} reads had one within 2 ms); ` +
+      `written → that socket's next read ${p50(answered)}`);
 });
