@@ -8,6 +8,12 @@
 // Prints one line to stderr at exit. A payload is found by its 'x' filler (bench/lib/payload.mjs):
 // bytes 0-3 hold its sequence number, 4-11 performance.now() at creation, 12-1023 'x'.
 const net = require('node:net');
+const { monitorEventLoopDelay } = require('node:perf_hooks');
+
+// How late the event loop runs its timers (1 ms resolution), over the whole process: a loop busy
+// when a response arrives shows here as well as in the stages.
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
 
 const FILLER = Buffer.alloc(64, 'x');
 const written = new Map();
@@ -86,5 +92,6 @@ const p50 = (values) => {
 process.on('exit', () => {
   console.error(`socket stages (p50 over ${written.size} written, ${read.size} read): created → written ${p50([...written.values()])}, created → read ${p50([...read.values()])}; ` +
       `another socket's read ${p50(before)} before the payload's (${before.length} of ${read.size} reads had one within 2 ms); ` +
-      `written → that socket's next read ${p50(answered)}`);
+      `written → that socket's next read ${p50(answered)}; ` +
+      `event-loop delay p50 ${Math.round(loopDelay.percentile(50) / 1000)} µs, p99 ${Math.round(loopDelay.percentile(99) / 1000)} µs, max ${Math.round(loopDelay.max / 1000)} µs (over a 1 ms timer)`);
 });
