@@ -1,4 +1,5 @@
 import { unreachableReason } from '@switchboard/testkit';
+import { Kafka, logLevel } from 'kafkajs';
 import { describe } from 'vitest';
 
 /** Where the kafka suites connect, and group timings small enough for quick joins and takeovers. */
@@ -24,4 +25,21 @@ if (missing !== undefined && process.env['CI'] === 'true') {
 export function describeWithBroker(name: string, body: () => void): void {
   if (missing === undefined) describe(name, body);
   else describe.skip(`${name} (skipped: ${missing}; run pnpm brokers:up)`, body);
+}
+
+/**
+ * Best effort, for an `afterAll`: deletes the topics of `channels` and every topic derived from them
+ * (`<channel>.<suffix>`: retry, delay, priority bucket, dead-letter and reply topics).
+ */
+export async function deleteChannelTopics(channels: readonly string[]): Promise<void> {
+  const admin = new Kafka({ brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING }).admin();
+  try {
+    await admin.connect();
+    const topics = (await admin.listTopics()).filter((t) => channels.some((c) => t === c || t.startsWith(`${c}.`)));
+    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
+  } catch {
+    // Scenario topics are prefixed and cleaned by the conformance suite too.
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
 }

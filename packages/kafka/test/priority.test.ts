@@ -3,20 +3,13 @@ import { connect, type Bus, type Message } from '@switchboard/core';
 import { Recorder, waitFor } from '@switchboard/testkit';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, afterEach, expect, it } from 'vitest';
-import { describeWithBroker, FAST_GROUPS, KAFKA_BROKERS, KAFKA_URL } from './kafka-env.js';
+import { deleteChannelTopics, describeWithBroker, FAST_GROUPS, KAFKA_BROKERS, KAFKA_URL } from './kafka-env.js';
 
 const kafka = new Kafka({ brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
 const opened: Bus<never>[] = [];
 const created: string[] = [];
 afterEach(async () => void (await Promise.all(opened.splice(0).map((b) => b.close()))));
-afterAll(async () => {
-  const admin = kafka.admin();
-  await admin.connect().catch(() => {});
-  const existing = new Set(await admin.listTopics().catch(() => [] as string[]));
-  const topics = [...existing].filter((t) => created.some((c) => t === c || t.startsWith(`${c}.`)));
-  if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 }).catch(() => {});
-  await admin.disconnect().catch(() => {});
-}, 60_000);
+afterAll(() => deleteChannelTopics(created), 60_000);
 
 type Api = {
   publish(p: unknown, o?: object): Promise<void>;

@@ -4,7 +4,7 @@ import { createKafkaBackend } from '@switchboard/kafka';
 import { waitFor } from '@switchboard/testkit';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, afterEach, expect, it } from 'vitest';
-import { describeWithBroker, FAST_GROUPS, KAFKA_BROKERS, KAFKA_URL } from './kafka-env.js';
+import { deleteChannelTopics, describeWithBroker, FAST_GROUPS, KAFKA_BROKERS, KAFKA_URL } from './kafka-env.js';
 
 // Non-blocking retries: a failed message waits in its group's retry topic, not in front of its partition.
 const kafka = new Kafka({ brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
@@ -12,19 +12,7 @@ const buses: Bus<never>[] = [];
 const created: string[] = [];
 
 afterEach(async () => void (await Promise.all(buses.splice(0).map((b) => b.close()))));
-afterAll(async () => {
-  const admin = kafka.admin();
-  await admin.connect().catch(() => {});
-  try {
-    const existing = new Set(await admin.listTopics());
-    const topics = [...existing].filter((t) => created.some((c) => t === c || t.startsWith(`${c}.`)));
-    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
-  } catch {
-    // Best effort: scenario topics are prefixed and cleaned by the conformance suite too.
-  } finally {
-    await admin.disconnect();
-  }
-}, 60_000);
+afterAll(() => deleteChannelTopics(created), 60_000);
 
 function channelName(prefix: string): string {
   const name = `sbt-retry-${prefix}-${randomBytes(4).toString('hex')}`;

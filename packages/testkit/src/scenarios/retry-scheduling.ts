@@ -23,11 +23,7 @@ export function retrySchedulingScenarios(ctx: ScenarioContext): void {
       const handled: Handled[] = [];
       await bus.channel(ch).subscribe(
         'worker',
-        (m: Message) => {
-          const { n } = m.payload as { n: number };
-          if (n === 0 && m.attempt === 1) throw new Error('first attempt fails');
-          handled.push({ n, attempt: m.attempt });
-        },
+        failingFirstAttemptOf0(handled),
         { concurrency: 1, retry: { maxAttempts: 3, initialDelayMs: 2_000, jitter: 0 } },
       );
       await bus.channel(ch).publish({ n: 0 });
@@ -75,11 +71,7 @@ export function retrySchedulingScenarios(ctx: ScenarioContext): void {
         const handled: Handled[] = [];
         await bus.channel(ch).subscribe(
           'g',
-          (m: Message) => {
-            const { n } = m.payload as { n: number };
-            if (n === 0 && m.attempt === 1) throw new Error('first attempt fails');
-            handled.push({ n, attempt: m.attempt });
-          },
+          failingFirstAttemptOf0(handled),
           { concurrency: 4, retry: { maxAttempts: 3, initialDelayMs: 300, jitter: 0 } },
         );
         for (let n = 0; n < 5; n++) await bus.channel(ch).publish({ n }, { key: 'k' });
@@ -88,4 +80,13 @@ export function retrySchedulingScenarios(ctx: ScenarioContext): void {
       });
     }
   });
+}
+
+/** A handler of `{ n }` payloads whose first attempt at message 0 fails; it records what it handled. */
+function failingFirstAttemptOf0(handled: Handled[]): (m: Message) => void {
+  return (m) => {
+    const { n } = m.payload as { n: number };
+    if (n === 0 && m.attempt === 1) throw new Error('first attempt fails');
+    handled.push({ n, attempt: m.attempt });
+  };
 }
