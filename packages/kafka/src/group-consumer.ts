@@ -81,6 +81,7 @@ export class GroupConsumer implements ConsumerHandle {
       heartbeatInterval: options.heartbeatIntervalMs,
       rebalanceTimeout: options.rebalanceTimeoutMs,
       maxWaitTimeInMs: options.maxWaitTimeMs,
+      minBytes: options.minBytes,
       maxBytesPerPartition: options.maxBytesPerPartition,
       allowAutoTopicCreation: false,
       // Java-compatible group protocols, so Java consumers can share the group.
