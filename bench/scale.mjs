@@ -12,6 +12,8 @@
 //   --write     writes bench/results/scale-<backend>.json and .md
 //   --declare   JSON merged into each channel's declaration, for comparisons (never with --write),
 //               e.g. '{"requires":{"orderedByKey":true}}': on Kafka, no retry topic and no retry consumer
+//   --options   JSON passed as the bus's backend options, for comparisons (never with --write),
+//               e.g. '{"minBytes":65536,"maxWaitTimeMs":50}': on Kafka, fewer and fuller fetches
 //
 // Payloads: 1 KiB Buffers (application/octet-stream). Handlers count and return (no promise), except
 // in the backlog drain, where each handler awaits a microtask so deliveries can pile up in front of
@@ -33,6 +35,7 @@ const { values } = parseArgs({
     write: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     declare: { type: 'string' },
+    options: { type: 'string' },
   },
 });
 
@@ -50,7 +53,7 @@ if (values.point !== undefined) {
 // ---------------------------------------------------------------------------------------------
 // Parent: plan the points, run each in a child, print and (optionally) write the table.
 
-if (values.write && values.declare !== undefined) throw new Error('--declare measures a variant: it is not written over the defaults\' results');
+if (values.write && (values.declare !== undefined || values.options !== undefined)) throw new Error('--declare and --options measure a variant: it is not written over the defaults\' results');
 const backend = backendOf(values.url);
 const broker = backend !== 'memory';
 const perPoint = Number(values.messages ?? (broker ? (values.quick ? 5_000 : 20_000) : values.quick ? 100_000 : 300_000));
@@ -67,7 +70,7 @@ const started = new Date();
 const load0 = loadavg()[0];
 for (const point of points) {
   const messages = point.dimension === 'backlog' ? point.backlog : Math.max(CHUNK, Math.round(perPoint / Math.sqrt(point.groups) / CHUNK) * CHUNK);
-  const spec = { ...point, messages, url: values.url, run: `${Date.now().toString(36)}${results.length}`, ...(values.declare && { declare: JSON.parse(values.declare) }) };
+  const spec = { ...point, messages, url: values.url, run: `${Date.now().toString(36)}${results.length}`, ...(values.declare && { declare: JSON.parse(values.declare) }), ...(values.options && { options: JSON.parse(values.options) }) };
   process.stderr.write(`scale ${backend}: ${describe(spec)} …\n`);
   const child = spawnSync(process.execPath, ['--expose-gc', script, '--point', JSON.stringify(spec)], { encoding: 'utf8', maxBuffer: 1 << 24 });
   const line = child.stdout.trim().split('\n').pop() ?? '';
@@ -142,7 +145,7 @@ async function runPoint(p) {
   const channels = Object.fromEntries(
     names.map((name) => [name, { codec: 'bytes', groups: groupNames, ...p.declare, requires: { ...(p.groups > 1 && { fanout: true }), ...p.declare?.requires } }]),
   );
-  const bus = await connect({ url: p.url, channels });
+  const bus = await connect({ url: p.url, channels, ...(p.options && { options: p.options }) });
   try {
     return p.dimension === 'backlog' ? await backlogPoint(bus, names[0], p) : await throughputPoint(bus, names, groupNames, p);
   } finally {
