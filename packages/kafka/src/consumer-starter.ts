@@ -22,6 +22,8 @@ export interface ConsumerConfig {
   toDelivery: DeliveryFactory;
   status?: ConsumeOptions['status'];
   onAssign?: (partitions: number[]) => void;
+  /** Fetch `minBytes` of this consumer, when not the bus's `minBytes` option (request/reply's consumers fetch with 1). */
+  minBytes?: number;
 }
 
 /**

@@ -40,6 +40,8 @@ export interface GroupConsumerConfig {
   status?: (status: ConsumerStatus) => void;
   /** Called at every assignment with this member's partitions of `topic`, before they are fetched. */
   onAssign?: (partitions: number[]) => void;
+  /** Fetch `minBytes`, when not the `minBytes` option. */
+  minBytes?: number;
 }
 
 /**
@@ -81,7 +83,7 @@ export class GroupConsumer implements ConsumerHandle {
       heartbeatInterval: options.heartbeatIntervalMs,
       rebalanceTimeout: options.rebalanceTimeoutMs,
       maxWaitTimeInMs: options.maxWaitTimeMs,
-      minBytes: options.minBytes,
+      minBytes: this.config.minBytes ?? options.minBytes,
       maxBytesPerPartition: options.maxBytesPerPartition,
       allowAutoTopicCreation: false,
       // Java-compatible group protocols, so Java consumers can share the group.

@@ -330,6 +330,8 @@ export class KafkaBackend implements Backend {
       topic,
       groupId,
       label: `responders of channel "${channel}"`,
+      // A request waits for two fetches (responder, reply listener): neither is held for minBytes.
+      minBytes: 1,
       // As for subscriber groups: only partitions added after prepareGroup lack an offset.
       fromBeginning: true,
       commit: true,
@@ -360,6 +362,7 @@ export class KafkaBackend implements Backend {
       topic,
       groupId,
       label: `reply listener on "${topic}"`,
+      minBytes: 1,
       fromBeginning: false,
       seekTo: new Map(offsets.map((o) => [o.partition, o.high])),
       commit: false,

@@ -87,7 +87,8 @@ export const KafkaOptionsSchema = z.strictObject({
    * once this many bytes are ready or `maxWaitTimeMs` has passed. 1 answers as soon as anything is
    * there (lowest latency). A process running many low-traffic subscriptions can raise it, with a
    * `maxWaitTimeMs` it accepts as added latency, for fewer and fuller fetches: less client and broker
-   * CPU per message. Applies to every consumer of the bus, reply listeners included.
+   * CPU per message. Applies to subscriber groups (with their retry and priority consumers), replays
+   * and delay forwarders; request/reply's responders and reply listeners always fetch with 1.
    */
   minBytes: z.number().int().min(1).default(1),
   /** How often a consumer commits its finished offsets (up to the first unfinished one per partition), and once more at close. */
