@@ -34,7 +34,6 @@ import { installCompressionCodecs } from './compression-registry.js';
 import { KafkaClientMonitor } from './client-monitor.js';
 import { kafkaMessageAttributes } from './message-attributes.js';
 import { ConsumerStarter } from './consumer-starter.js';
-import type { GroupConsumer } from './group-consumer.js';
 import { kafkaCatalog } from './catalog.js';
 import { GroupProtocolError, KeyRequiredError, protocolConflict, translateKafkaError } from './kafka-errors.js';
 import { KafkaPublisher } from './kafka-publisher.js';
@@ -42,7 +41,7 @@ import { PriorityChannels } from './priority-channels.js';
 import { parseKafkaUrl } from './kafka-url.js';
 import { KafkaOptionsSchema, type KafkaOptions, type ResolvedKafkaOptions } from './options.js';
 import { replayStart } from './replay-start.js';
-import { KafkaRequester, replyFor, requestExpired, withoutReplyHeaders } from './request-reply.js';
+import { KafkaRequester, RequestConsumers } from './request-reply.js';
 import { SubscriberGroups } from './subscriber-groups.js';
 import { TopicAdmin, type TopicSpec } from './topic-admin.js';
 import { checkReservedTopicNames } from './reserved-topics.js';
@@ -73,7 +72,6 @@ export class KafkaBackend implements Backend {
   private readonly logger: Logger;
   private readonly kafka: KafkaClient;
   private readonly brokers: string[];
-  private readonly instanceId = randomUUID();
   private connected: Connected | undefined;
   private readonly declaredGroups = new Map<string, Set<string>>();
   /** Channels that declared durable: their topics (and `.dead` topics) are created replicated. */
@@ -84,6 +82,7 @@ export class KafkaBackend implements Backend {
   /** Channels that declared priority: their messages go to bucket topics, read by one consumer per level. */
   private readonly priority: PriorityChannels;
   private readonly subscriptions: SubscriberGroups;
+  private readonly requestConsumers: RequestConsumers;
   private closing: Promise<void> | undefined;
   private readonly monitor: KafkaClientMonitor;
   private readonly consumers: ConsumerStarter;
@@ -127,6 +126,7 @@ export class KafkaBackend implements Backend {
       settleTimeoutMs: Math.max(2_000, this.options.maxWaitTimeMs * 5),
     });
     this.subscriptions = new SubscriberGroups(deps);
+    this.requestConsumers = new RequestConsumers({ ...deps, groupId: (channel, group) => this.groupId(channel, group) });
   }
 
   /**
@@ -191,7 +191,7 @@ export class KafkaBackend implements Backend {
     const requester = new KafkaRequester({
       admin: topics,
       publisher,
-      listen: (topic, deliver) => this.listen(topic, deliver),
+      listen: (topic, deliver) => this.requestConsumers.listen(topic, deliver),
     });
     this.connected = { admin, topics, publisher, requester };
   }
@@ -319,59 +319,12 @@ export class KafkaBackend implements Backend {
     return consumer;
   }
 
-  async respond(channel: string, options: ConsumeOptions, deliver: DeliverFn): Promise<ConsumerHandle> {
-    const { publisher } = this.ready;
-    const topic = this.channels.topicOf(channel);
-    const groupId = this.groupId(channel, '@responders');
-    await this.consumers.prepareGroup(groupId, topic, 'latest');
-    const plain = this.consumers.deliveryFactory(topic);
-    const send = (topic: string, reply: WireMessage): Promise<void> => publisher.publish(topic, [reply]);
-    return this.consumers.start({
-      topic,
-      groupId,
-      label: `responders of channel "${channel}"`,
-      // A request waits for two fetches (responder, reply listener): neither is held for minBytes.
-      minBytes: 1,
-      // As for subscriber groups: only partitions added after prepareGroup lack an offset.
-      fromBeginning: true,
-      commit: true,
-      concurrency: options.concurrency,
-      status: options.status,
-      deliver,
-      toDelivery: (message, partition, ack, redelivered) => {
-        const delivery = plain(message, partition, ack, redelivered);
-        if (delivery === undefined || requestExpired(delivery.headers)) return undefined;
-        const reply = replyFor(topic, delivery.headers, send);
-        if (reply !== undefined) delivery.reply = reply;
-        delivery.headers = withoutReplyHeaders(delivery.headers);
-        return delivery;
-      },
-    });
+  respond(channel: string, options: ConsumeOptions, deliver: DeliverFn): Promise<ConsumerHandle> {
+    return this.requestConsumers.respond(channel, this.channels.topicOf(channel), options, deliver);
   }
 
   request(channel: string, message: WireMessage, options: RequestOptions): Promise<Delivery> {
     return this.ready.requester.request(this.channels.topicOf(channel), message, options.timeoutMs);
-  }
-
-  /** A non-committing reader of `topic` from its current end (reply listeners). */
-  private async listen(topic: string, deliver: (delivery: Delivery) => void): Promise<GroupConsumer> {
-    const { topics } = this.ready;
-    const offsets = await topics.topicOffsets(topic);
-    const groupId = this.groupId(topic, `@requester-${this.instanceId}`);
-    const consumer = await this.consumers.start({
-      topic,
-      groupId,
-      label: `reply listener on "${topic}"`,
-      minBytes: 1,
-      fromBeginning: false,
-      seekTo: new Map(offsets.map((o) => [o.partition, o.high])),
-      commit: false,
-      concurrency: 64,
-      deliver,
-      toDelivery: this.consumers.deliveryFactory(topic),
-    });
-    consumer.afterClose(() => topics.deleteGroup(groupId));
-    return consumer;
   }
 
   private groupId(channel: string, group: string): string {

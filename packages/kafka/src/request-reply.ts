@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { TimeoutError, type Delivery, type WireMessage } from '@switchboard/core';
+import { TimeoutError, type ConsumeOptions, type ConsumerHandle, type DeliverFn, type Delivery, type WireMessage } from '@switchboard/core';
+import type { ConsumerStarter } from './consumer-starter.js';
 import type { GroupConsumer } from './group-consumer.js';
 import { copyHeaders } from './kafka-message.js';
 import type { KafkaPublisher } from './kafka-publisher.js';
@@ -118,6 +119,76 @@ export class KafkaRequester {
     const listeners = [...this.listeners.values()];
     this.listeners.clear();
     await Promise.allSettled(listeners.map(async (l) => (await l).close()));
+  }
+}
+
+/**
+ * A request's round trip crosses two fetches (the responder's, then the reply listener's): neither
+ * is held for the `minBytes` option, whatever a bus sets for its subscribers.
+ */
+const UNHELD_FETCH_BYTES = 1;
+
+export interface RequestConsumersDeps {
+  consumers: ConsumerStarter;
+  topics(): TopicAdmin;
+  produceTo(topic: string, records: WireMessage[]): Promise<void>;
+  /** Consumer group id of one of a channel's (or reply topic's) internal groups. */
+  groupId(channel: string, group: string): string;
+}
+
+/** The consumers of request/reply: a channel's responders and this process's reply listeners. */
+export class RequestConsumers {
+  private readonly instanceId = randomUUID();
+
+  constructor(private readonly deps: RequestConsumersDeps) {}
+
+  async respond(channel: string, topic: string, options: ConsumeOptions, deliver: DeliverFn): Promise<ConsumerHandle> {
+    const { consumers, produceTo } = this.deps;
+    const groupId = this.deps.groupId(channel, '@responders');
+    await consumers.prepareGroup(groupId, topic, 'latest');
+    const plain = consumers.deliveryFactory(topic);
+    const send = (topic: string, reply: WireMessage): Promise<void> => produceTo(topic, [reply]);
+    return consumers.start({
+      topic,
+      groupId,
+      label: `responders of channel "${channel}"`,
+      minBytes: UNHELD_FETCH_BYTES,
+      // As for subscriber groups: only partitions added after prepareGroup lack an offset.
+      fromBeginning: true,
+      commit: true,
+      concurrency: options.concurrency,
+      status: options.status,
+      deliver,
+      toDelivery: (message, partition, ack, redelivered) => {
+        const delivery = plain(message, partition, ack, redelivered);
+        if (delivery === undefined || requestExpired(delivery.headers)) return undefined;
+        const reply = replyFor(topic, delivery.headers, send);
+        if (reply !== undefined) delivery.reply = reply;
+        delivery.headers = withoutReplyHeaders(delivery.headers);
+        return delivery;
+      },
+    });
+  }
+
+  /** A non-committing reader of `topic` from its current end (the requester's reply listener). */
+  async listen(topic: string, deliver: (delivery: Delivery) => void): Promise<GroupConsumer> {
+    const topics = this.deps.topics();
+    const offsets = await topics.topicOffsets(topic);
+    const groupId = this.deps.groupId(topic, `@requester-${this.instanceId}`);
+    const consumer = await this.deps.consumers.start({
+      topic,
+      groupId,
+      label: `reply listener on "${topic}"`,
+      minBytes: UNHELD_FETCH_BYTES,
+      fromBeginning: false,
+      seekTo: new Map(offsets.map((o) => [o.partition, o.high])),
+      commit: false,
+      concurrency: 64,
+      deliver,
+      toDelivery: this.deps.consumers.deliveryFactory(topic),
+    });
+    consumer.afterClose(() => topics.deleteGroup(groupId));
+    return consumer;
   }
 }
 
