@@ -24,6 +24,7 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EXTRA_DELIVERY_LIMIT_US, GROWTH_LIMIT, judge } from './lib/scale-rows.mjs';
+import { withVariant } from './lib/settings.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -142,9 +143,8 @@ async function runPoint(p) {
   const { connect } = await import('@switchboard/core');
   const names = Array.from({ length: p.channels }, (_, i) => `scale-${p.run}-c${i}`);
   const groupNames = Array.from({ length: p.groups }, (_, i) => `g${i}`);
-  const channels = Object.fromEntries(
-    names.map((name) => [name, { codec: 'bytes', groups: groupNames, ...p.declare, requires: { ...(p.groups > 1 && { fanout: true }), ...p.declare?.requires } }]),
-  );
+  const declaration = withVariant({ codec: 'bytes', groups: groupNames, requires: p.groups > 1 ? { fanout: true } : {} }, p.declare);
+  const channels = Object.fromEntries(names.map((name) => [name, declaration]));
   const bus = await connect({ url: p.url, channels, ...(p.options && { options: p.options }) });
   try {
     return p.dimension === 'backlog' ? await backlogPoint(bus, names[0], p) : await throughputPoint(bus, names, groupNames, p);

@@ -23,3 +23,9 @@ export const SETTINGS = {
     autoCommitInterval: 1_000,
   },
 };
+
+/** A channel declaration with a diagnostic variant's fields merged in (`requires` merged name by name). */
+export function withVariant(declaration, variant) {
+  if (variant === undefined) return declaration;
+  return { ...declaration, ...variant, requires: { ...declaration.requires, ...variant.requires } };
+}

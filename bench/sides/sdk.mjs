@@ -2,7 +2,7 @@
 // request / respond), with the defaults users get. The same code runs against every backend;
 // only the URL differs.
 import { connect } from '@switchboard/core';
-import { SETTINGS } from '../lib/settings.mjs';
+import { SETTINGS, withVariant } from '../lib/settings.mjs';
 
 const URLS = {
   memory: 'memory://',
@@ -16,12 +16,11 @@ const EXTRA_OPTIONS = process.env.BENCH_SDK_OPTIONS ? JSON.parse(process.env.BEN
 // Diagnostics only, likewise: merged into the channel's declaration, e.g.
 // BENCH_SDK_CHANNEL='{"requires":{"orderedByKey":true}}' (on Kafka: no retry topic and its consumer).
 const EXTRA_CHANNEL = process.env.BENCH_SDK_CHANNEL ? JSON.parse(process.env.BENCH_SDK_CHANNEL) : undefined;
-const declared = (spec) => (EXTRA_CHANNEL ? { ...spec, ...EXTRA_CHANNEL, requires: { ...spec.requires, ...EXTRA_CHANNEL.requires } } : spec);
 
 export async function createSide({ name, backend }) {
   const buses = [];
   const open = async (spec) => {
-    const bus = await connect({ url: URLS[backend], channels: { [name]: declared(spec) }, ...(EXTRA_OPTIONS && { options: EXTRA_OPTIONS }) });
+    const bus = await connect({ url: URLS[backend], channels: { [name]: withVariant(spec, EXTRA_CHANNEL) }, ...(EXTRA_OPTIONS && { options: EXTRA_OPTIONS }) });
     buses.push(bus);
     return bus.channel(name);
   };
