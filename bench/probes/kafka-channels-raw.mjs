@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cleanup, createTopics, kafkaClient } from '../sides/kafka-raw.mjs';
+import { cleanup, createTopics, joined, kafkaClient } from '../sides/kafka-raw.mjs';
 import { SETTINGS } from '../lib/settings.mjs';
 
 const { values } = parseArgs({ options: { messages: { type: 'string', default: '5000' }, channels: { type: 'string', default: '1,10,100' }, point: { type: 'string' } } });
@@ -34,9 +34,9 @@ if (values.point === undefined) {
     const consumer = kafka.consumer({ groupId: `${topic}:g0`, ...K.consumer });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
-    const joined = new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve));
+    const ready = joined(consumer);
     await consumer.run({ partitionsConsumedConcurrently: K.partitions, autoCommitInterval: K.autoCommitInterval, eachMessage: async () => void delivered++ });
-    await joined;
+    await ready;
     consumers.push(consumer);
   }
   const producer = kafka.producer({ ...K.producer, allowAutoTopicCreation: false });

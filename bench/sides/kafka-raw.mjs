@@ -185,7 +185,7 @@ export async function createSide({ name }) {
 }
 
 /** Resolves once the consumer joined its group and got its partitions. */
-function joined(consumer) {
+export function joined(consumer) {
   return new Promise((resolve) => {
     const off = consumer.on(consumer.events.GROUP_JOIN, () => {
       off();
